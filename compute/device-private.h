@@ -1,0 +1,103 @@
+/* device-private.h: the Vulkan objects behind IncDevice, and the buffer and
+ * submission helpers the rest of compute/ shares. */
+#pragma once
+
+#include <vulkan/vulkan.h>
+#include "compute/engine.h"
+
+/* Never assert on a VkResult: CHECK records it in *error (naming the call)
+ * and jumps to the function's `out` label. */
+#define CHECK(call, error)                                              \
+  G_STMT_START {                                                        \
+    VkResult _r = (call);                                               \
+    if (_r != VK_SUCCESS)                                               \
+      {                                                                 \
+        _inc_vk_set_error ((error), _r, #call);                         \
+        goto out;                                                       \
+      }                                                                 \
+  } G_STMT_END
+
+void _inc_vk_set_error (GError **error, VkResult result, const char *what);
+
+typedef enum {
+  INC_PIPELINE_CONV_NAIVE,
+  INC_PIPELINE_CONV_GEMM,
+  INC_PIPELINE_POOL_FORWARD,
+  INC_PIPELINE_POOL_BACKWARD,
+  INC_PIPELINE_ELEMENTWISE,
+  INC_N_PIPELINES
+} IncPipelineId;
+
+typedef struct {
+  VkBuffer       buffer;
+  VkDeviceMemory memory;
+  VkDeviceSize   size;
+  void          *mapped;     /* non-NULL when host-visible */
+  VkBufferView   view_r32;   /* R32F uniform texel view (activations) */
+  VkBufferView   view_rgba;  /* RGBA32F uniform texel view (weights) */
+} IncBuffer;
+
+struct _IncDevice {
+  VkInstance        instance;
+  VkPhysicalDevice  physical;
+  VkDevice          device;
+  VkQueue           queue;
+  guint32           queue_family;
+  VkCommandPool     command_pool;
+  VkCommandBuffer   command_buffer;
+  VkFence           fence;
+  VkPhysicalDeviceProperties       props;
+  VkPhysicalDeviceMemoryProperties memory_props;
+  gboolean          is_cpu;
+  gboolean          use_gemm;     /* subgroup-shuffle kernel usable */
+  guint32           subgroup_size;
+  guint64           memory_in_use;
+  guint64           memory_peak;
+  PFN_vkCmdPushDescriptorSetKHR push_descriptor_set;
+  VkDescriptorSetLayout set_layout;
+  VkPipelineLayout      pipeline_layout;
+  VkPipeline            pipelines[INC_N_PIPELINES];
+};
+
+gboolean _inc_buffer_init     (IncDevice    *device,
+                               IncBuffer    *buffer,
+                               VkDeviceSize  size,
+                               gboolean      texel_views,
+                               GError      **error);
+void     _inc_buffer_clear    (IncDevice    *device,
+                               IncBuffer    *buffer);
+gboolean _inc_buffer_upload   (IncDevice    *device,
+                               IncBuffer    *buffer,
+                               VkDeviceSize  offset,
+                               const void   *data,
+                               VkDeviceSize  size,
+                               GError      **error);
+gboolean _inc_buffer_download (IncDevice    *device,
+                               IncBuffer    *buffer,
+                               VkDeviceSize  offset,
+                               void         *data,
+                               VkDeviceSize  size,
+                               GError      **error);
+
+/* Recording: begin resets the device's one command buffer; submit waits. */
+gboolean _inc_device_begin    (IncDevice *device, GError **error);
+gboolean _inc_device_submit   (IncDevice *device, GError **error);
+/* A full compute->compute memory barrier between dependent dispatches. */
+void     _inc_device_barrier  (IncDevice *device);
+
+gboolean _inc_pipelines_init  (IncDevice *device, GError **error);
+void     _inc_pipelines_clear (IncDevice *device);
+
+/* Records one dispatch: bindings 0 (src, R32F view), 1 (weights, RGBA32F
+ * view), 2 (dst, storage buffer), 3 (aux, R32F view); NULL = unused. The
+ * push constants are copied; n_groups is the total count of workgroups
+ * (spread over x and y when it exceeds the per-dimension limit). */
+void     _inc_dispatch        (IncDevice       *device,
+                               IncPipelineId    pipeline,
+                               const IncBuffer *src,
+                               const IncBuffer *weights,
+                               const IncBuffer *dst,
+                               const IncBuffer *aux,
+                               const void      *push,
+                               guint32          push_size,
+                               guint32          n_groups);

@@ -1,0 +1,108 @@
+/* kernels.c: recording the shaders' dispatches, and packing weights into
+ * the layouts the convolution shaders read. */
+#include "compute/kernels.h"
+
+#define CONV_GEMM_GROUPS_PER_WORKGROUP 16  /* 128 lanes / 8 */
+#define SMALL_WORKGROUP 64
+
+static guint32
+div_up (guint64 a, guint64 b)
+{
+  return (guint32) ((a + b - 1) / b);
+}
+
+void
+_inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
+                  const IncBuffer *weights, const IncBuffer *dst,
+                  const IncConvParams *params)
+{
+  guint64 npix = (guint64) params->out_h * params->out_w;
+
+  if (kernel == INC_CONV_KERNEL_AUTO)
+    kernel = device->use_gemm ? INC_CONV_KERNEL_GEMM : INC_CONV_KERNEL_NAIVE;
+  if (kernel == INC_CONV_KERNEL_GEMM && device->use_gemm)
+    {
+      guint64 cout4 = (params->cout + 3) / 4;
+      guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
+      _inc_dispatch (device, INC_PIPELINE_CONV_GEMM, src, weights, dst, NULL,
+                     params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP));
+    }
+  else
+    _inc_dispatch (device, INC_PIPELINE_CONV_NAIVE, src, weights, dst, NULL,
+                   params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP));
+}
+
+void
+_inc_record_pool (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
+                  const IncPoolParams *params)
+{
+  guint64 n = (guint64) params->out_h * params->out_w * params->channels;
+  _inc_dispatch (device, INC_PIPELINE_POOL_FORWARD, src, NULL, dst, NULL,
+                 params, sizeof *params, div_up (n, SMALL_WORKGROUP));
+}
+
+void
+_inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *x,
+                           const IncBuffer *dx, const IncPoolParams *params)
+{
+  guint64 n = (guint64) params->in_h * params->in_w * params->channels;
+  _inc_dispatch (device, INC_PIPELINE_POOL_BACKWARD, dy, NULL, dx, x,
+                 params, sizeof *params, div_up (n, SMALL_WORKGROUP));
+}
+
+void
+_inc_record_elementwise (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
+                         const IncBuffer *aux, const IncElementwiseParams *params)
+{
+  guint64 bh = MAX (0, params->h - 2 * params->border);
+  guint64 bw = MAX (0, params->w - 2 * params->border);
+  guint64 n = bh * bw * MAX (0, params->c1 - params->c0);
+  _inc_dispatch (device, INC_PIPELINE_ELEMENTWISE, src, NULL, dst, aux,
+                 params, sizeof *params, div_up (n, SMALL_WORKGROUP));
+}
+
+gsize
+_inc_pack_forward_weights (const float *kernel, int kh, int kw, int cin, int cout,
+                           float *dst)
+{
+  int cout4 = (cout + 3) / 4;
+  gsize k_total = (gsize) kh * kw * cin;
+
+  if (dst != NULL)
+    for (gsize k = 0; k < k_total; k++)
+      for (int co = 0; co < cout4 * 4; co++)
+        dst[k * cout4 * 4 + co] = co < cout ? kernel[k * cout + co] : 0.0f;
+  return k_total * cout4 * 4;
+}
+
+gsize
+_inc_pack_backward_weights (const float *kernel, int kh, int kw, int cin, int cout,
+                            float *dst)
+{
+  /* The transposed convolution reads the output gradient (cout channels)
+   * and produces the input gradient (cin channels). */
+  int cin4 = (cin + 3) / 4;
+
+  if (dst != NULL)
+    for (int ky = 0; ky < kh; ky++)
+      for (int kx = 0; kx < kw; kx++)
+        for (int co = 0; co < cout; co++)
+          for (int ci = 0; ci < cin4 * 4; ci++)
+            {
+              gsize k = ((gsize) ky * kw + kx) * cout + co;
+              gsize src = (((gsize) (kh - 1 - ky) * kw + (kw - 1 - kx)) * cin + ci) * cout + co;
+              dst[k * cin4 * 4 + ci] = ci < cin ? kernel[src] : 0.0f;
+            }
+  return (gsize) kh * kw * cout * cin4 * 4;
+}
+
+gsize
+_inc_pack_bias (const float *bias, int cout, float *dst)
+{
+  int cout4 = (cout + 3) / 4;
+
+  if (dst != NULL)
+    for (int co = 0; co < cout4 * 4; co++)
+      dst[co] = co < cout ? bias[co] : 0.0f;
+  return (gsize) cout4 * 4;
+}

@@ -1,0 +1,85 @@
+/* kernels.h: the parameter blocks of the shaders (mirroring their push
+ * constant blocks field for field) and the functions that record them. */
+#pragma once
+
+#include "compute/device-private.h"
+
+/* compute/shaders/common.glsl: ConvParams */
+typedef struct {
+  gint32 in_h, in_w, in_off, in_stride, cin;
+  gint32 out_h, out_w, out_off, out_stride, cout;
+  gint32 kh, kw, stride, up, pad_t, pad_l;
+  gint32 w_off, bias_off, flags;
+  gint32 groups_x;
+} IncConvParams;
+
+#define INC_CONV_RELU       1
+#define INC_CONV_ACCUMULATE 2
+
+/* compute/shaders/pool.glsl: PoolParams */
+typedef struct {
+  gint32 in_h, in_w, in_off, in_stride;
+  gint32 out_h, out_w, out_off, out_stride;
+  gint32 channels, kh, kw, stride, pad_t, pad_l;
+  gint32 mode;
+  gint32 groups_x;
+} IncPoolParams;
+
+#define INC_POOL_MAX 0
+#define INC_POOL_AVG 1
+
+/* compute/shaders/elementwise.comp: Params */
+typedef struct {
+  gint32 h, w, off, stride, c0, c1, border;
+  gint32 mode;
+  float  value;
+  gint32 src_off;
+  gint32 groups_x;
+} IncElementwiseParams;
+
+#define INC_ELEMENTWISE_ADD_CONSTANT   0
+#define INC_ELEMENTWISE_ADD_SCALED_AUX 1
+#define INC_ELEMENTWISE_RELU_MASK      2
+#define INC_ELEMENTWISE_ADD_SRC        3
+
+typedef enum {
+  INC_CONV_KERNEL_AUTO,   /* the device's best */
+  INC_CONV_KERNEL_NAIVE,
+  INC_CONV_KERNEL_GEMM,
+} IncConvKernel;
+
+/* Each records one dispatch into the device's open command buffer; the
+ * caller places barriers. */
+void _inc_record_conv        (IncDevice           *device,
+                              IncConvKernel        kernel,
+                              const IncBuffer     *src,
+                              const IncBuffer     *weights,
+                              const IncBuffer     *dst,
+                              const IncConvParams *params);
+void _inc_record_pool        (IncDevice           *device,
+                              const IncBuffer     *src,
+                              const IncBuffer     *dst,
+                              const IncPoolParams *params);
+/* dy: gradient of the pool's output; x: its input; dx: gradient of the
+ * input (added to). */
+void _inc_record_pool_backward (IncDevice           *device,
+                                const IncBuffer     *dy,
+                                const IncBuffer     *x,
+                                const IncBuffer     *dx,
+                                const IncPoolParams *params);
+void _inc_record_elementwise (IncDevice                  *device,
+                              const IncBuffer            *src,
+                              const IncBuffer            *dst,
+                              const IncBuffer            *aux,
+                              const IncElementwiseParams *params);
+
+/* Weight layouts: texels of RGBA32F, [k][cout4] with
+ * k = (ky * kw + kx) * cin + ci. Forward kernels come straight from the
+ * model's [kh][kw][cin][cout]; backward-data kernels are flipped in space
+ * and transposed in channels. Returns the count of floats written (a
+ * multiple of 4); dst may be NULL to ask for the size. */
+gsize _inc_pack_forward_weights  (const float *kernel, int kh, int kw,
+                                  int cin, int cout, float *dst);
+gsize _inc_pack_backward_weights (const float *kernel, int kh, int kw,
+                                  int cin, int cout, float *dst);
+gsize _inc_pack_bias             (const float *bias, int cout, float *dst);

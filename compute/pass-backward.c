@@ -1,0 +1,269 @@
+/* pass-backward.c: objectives, their seeds, and the backward pass to the
+ * input pixels. */
+#include <math.h>
+#include <string.h>
+
+#include "compute/pass-private.h"
+
+typedef struct {
+  int node;
+  int c0, c1;        /* channel range of the term */
+  int border;        /* effective crop (MEAN_SQUARE) */
+  double count;      /* values averaged over */
+  float *seed;       /* GUIDE: host seed, dense h x w x c */
+  gint32 seed_off;   /* its place in the seed buffer, in floats */
+} Term;
+
+/* Where a term applies, after checking it against this pass. */
+static gboolean
+resolve_term (IncPass *pass, const IncObjective *objective, const IncLayerTerm *t,
+              Term *out, GError **error)
+{
+  int node = _inc_pass_find (pass, t->layer ? t->layer : "");
+  const View *v;
+
+  if (node < 0)
+    return _inc_pass_invalid (error, "layer '%s' is not computed by this pass", t->layer);
+  v = &pass->views[node];
+  if (!isfinite (t->weight))
+    return _inc_pass_invalid (error, "the weight of layer %s is not a number", t->layer);
+  if (t->channel >= v->c)
+    return _inc_pass_invalid (error, "layer %s has channels 0 to %d, not %d",
+                              t->layer, v->c - 1, t->channel);
+  out->node = node;
+  out->c0 = t->channel >= 0 ? t->channel : 0;
+  out->c1 = t->channel >= 0 ? t->channel + 1 : v->c;
+  out->border = 0;
+  if (objective->kind == INC_OBJECTIVE_MEAN_SQUARE)
+    /* The Keras example crops the activation's border; a crop that would
+     * leave nothing is reduced so that at least the centre remains. */
+    out->border = CLAMP (objective->border, 0, (MIN (v->h, v->w) - 1) / 2);
+  out->count = (double) (v->h - 2 * out->border) * (v->w - 2 * out->border) * (out->c1 - out->c0);
+  if (objective->kind == INC_OBJECTIVE_GUIDE &&
+      (t->guide == NULL || t->n_guide < 1))
+    return _inc_pass_invalid (error, "the guided objective on %s has no guide features", t->layer);
+  return TRUE;
+}
+
+/* The term's value from the activation; for GUIDE also the seed:
+ * value = w * mean over positions of max_j x . g_j, whose gradient at each
+ * position is w * g_best / positions. */
+static double
+term_value (const IncObjective *objective, const IncLayerTerm *t, Term *term,
+            const View *v, const float *act)
+{
+  double sum = 0.0;
+
+  if (objective->kind == INC_OBJECTIVE_GUIDE)
+    {
+      gsize npix = (gsize) v->h * v->w;
+      term->seed = g_new0 (float, npix * v->c);
+      for (gsize p = 0; p < npix; p++)
+        {
+          const float *x = act + p * v->c;
+          double best = -INFINITY;
+          int best_j = 0;
+          for (int j = 0; j < t->n_guide; j++)
+            {
+              const float *g = t->guide + (gsize) j * v->c;
+              double dot = 0.0;
+              for (int c = term->c0; c < term->c1; c++)
+                dot += (double) x[c] * g[c];
+              if (dot > best)
+                {
+                  best = dot;
+                  best_j = j;
+                }
+            }
+          sum += best;
+          for (int c = term->c0; c < term->c1; c++)
+            term->seed[p * v->c + c] = (float) (t->weight * t->guide[(gsize) best_j * v->c + c] / npix);
+        }
+      return t->weight * sum / npix;
+    }
+
+  for (int y = term->border; y < v->h - term->border; y++)
+    for (int x = term->border; x < v->w - term->border; x++)
+      for (int c = term->c0; c < term->c1; c++)
+        {
+          double a = act[((gsize) y * v->w + x) * v->c + c];
+          sum += objective->kind == INC_OBJECTIVE_MEAN_SQUARE ? a * a : a;
+        }
+  return t->weight * sum / term->count;
+}
+
+static void
+record_seed (IncPass *pass, const IncObjective *objective, const IncLayerTerm *t,
+             const Term *term)
+{
+  const View *v = &pass->views[term->node];
+  IncElementwiseParams p = {
+    .h = v->h, .w = v->w, .off = v->off, .stride = v->stride,
+    .c0 = term->c0, .c1 = term->c1, .border = term->border,
+  };
+
+  switch (objective->kind)
+    {
+    case INC_OBJECTIVE_MEAN:
+      p.mode = INC_ELEMENTWISE_ADD_CONSTANT;
+      p.value = (float) (t->weight / term->count);
+      _inc_record_elementwise (pass->device, NULL, &pass->grads[v->root], NULL, &p);
+      break;
+    case INC_OBJECTIVE_MEAN_SQUARE:
+      p.mode = INC_ELEMENTWISE_ADD_SCALED_AUX;
+      p.value = (float) (2.0 * t->weight / term->count);
+      _inc_record_elementwise (pass->device, NULL, &pass->grads[v->root],
+                               &pass->acts[v->root], &p);
+      break;
+    case INC_OBJECTIVE_GUIDE:
+      /* The seed is dense over all channels of the layer. */
+      p.c0 = 0;
+      p.c1 = v->c;
+      p.mode = INC_ELEMENTWISE_ADD_SRC;
+      p.src_off = term->seed_off;
+      _inc_record_elementwise (pass->device, &pass->seed, &pass->grads[v->root], NULL, &p);
+      break;
+    }
+  _inc_device_barrier (pass->device);
+}
+
+static gboolean
+upload_seeds (IncPass *pass, Term *terms, guint n_terms, GError **error)
+{
+  gsize total = 0;
+
+  for (guint k = 0; k < n_terms; k++)
+    if (terms[k].seed != NULL)
+      {
+        const View *v = &pass->views[terms[k].node];
+        terms[k].seed_off = (gint32) total;
+        total += (gsize) v->h * v->w * v->c;
+      }
+  if (total == 0)
+    return TRUE;
+  if (pass->seed.size < total * sizeof (float))
+    {
+      if (pass->seed.buffer)
+        _inc_buffer_clear (pass->device, &pass->seed);
+      if (!_inc_buffer_init (pass->device, &pass->seed, total * sizeof (float), TRUE, error))
+        return FALSE;
+    }
+  for (guint k = 0; k < n_terms; k++)
+    if (terms[k].seed != NULL)
+      {
+        const View *v = &pass->views[terms[k].node];
+        if (!_inc_buffer_upload (pass->device, &pass->seed, (gsize) terms[k].seed_off * sizeof (float),
+                                 terms[k].seed, (gsize) v->h * v->w * v->c * sizeof (float), error))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+record_backward (IncPass *pass, const gboolean *active)
+{
+  const IncModel *model = pass->network->model;
+  IncDevice *device = pass->device;
+
+  for (guint i = pass->n_nodes; i-- > 0;)
+    {
+      const IncNode *n = &model->nodes[i];
+      if (!active[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT)
+        continue;
+      const View *v = &pass->views[i];
+      int in_root = pass->views[n->inputs[0]].root;
+      if (n->op == INC_OP_CONV)
+        {
+          IncConvParams p;
+          if (n->relu)
+            {
+              IncElementwiseParams m = {
+                .h = v->h, .w = v->w, .off = v->off, .stride = v->stride,
+                .c0 = 0, .c1 = v->c, .mode = INC_ELEMENTWISE_RELU_MASK,
+              };
+              _inc_record_elementwise (device, NULL, &pass->grads[v->root],
+                                       &pass->acts[v->root], &m);
+              _inc_device_barrier (device);
+            }
+          _inc_pass_conv_params (pass, i, TRUE, &p);
+          _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->grads[v->root],
+                            &pass->network->weights, &pass->grads[in_root], &p);
+        }
+      else
+        {
+          IncPoolParams p;
+          _inc_pass_pool_params (pass, i, &p);
+          _inc_record_pool_backward (device, &pass->grads[v->root], &pass->acts[in_root],
+                                     &pass->grads[in_root], &p);
+        }
+      _inc_device_barrier (device);
+    }
+}
+
+gboolean
+inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
+                   GError **error)
+{
+  const IncModel *model;
+  g_autofree Term *terms = NULL;
+  g_autofree gboolean *active = NULL;
+  g_autofree gboolean *zeroed = NULL;
+  gboolean ok = FALSE;
+  double total = 0.0;
+
+  g_return_val_if_fail (pass != NULL && objective != NULL, FALSE);
+  model = pass->network->model;
+  if (!pass->forward_done)
+    return _inc_pass_invalid (error, "the forward pass has not run");
+  if (objective->n_terms == 0)
+    return _inc_pass_invalid (error, "the objective names no layer");
+
+  terms = g_new0 (Term, objective->n_terms);
+  active = g_new0 (gboolean, model->n_nodes);
+  for (guint k = 0; k < objective->n_terms; k++)
+    {
+      const IncLayerTerm *t = &objective->terms[k];
+      if (!resolve_term (pass, objective, t, &terms[k], error))
+        goto out;
+      const View *v = &pass->views[terms[k].node];
+      g_autofree float *act = g_try_new (float, (gsize) v->h * v->w * v->c);
+      if (act == NULL)
+        {
+          _inc_pass_invalid (error, "out of memory reading layer %s", t->layer);
+          goto out;
+        }
+      if (!_inc_pass_read_view (pass, pass->acts, terms[k].node, act, error))
+        goto out;
+      total += term_value (objective, t, &terms[k], v, act);
+      _inc_pass_mark_ancestors (model, (guint) terms[k].node, active);
+    }
+  /* Uploads may need their own submission, so they come before recording. */
+  if (!upload_seeds (pass, terms, objective->n_terms, error) ||
+      !_inc_device_begin (pass->device, error))
+    goto out;
+  /* A layer inside a concatenation lives in the concatenation's buffer,
+   * which may not itself be active: zero the roots of active nodes. */
+  zeroed = g_new0 (gboolean, pass->n_nodes);
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      int root = pass->views[i].root;
+      if (!active[i] || zeroed[root])
+        continue;
+      zeroed[root] = TRUE;
+      vkCmdFillBuffer (pass->device->command_buffer, pass->grads[root].buffer, 0, VK_WHOLE_SIZE, 0);
+    }
+  _inc_device_barrier (pass->device);
+  for (guint k = 0; k < objective->n_terms; k++)
+    record_seed (pass, objective, &objective->terms[k], &terms[k]);
+  record_backward (pass, active);
+  if (!_inc_device_submit (pass->device, error))
+    goto out;
+  if (value != NULL)
+    *value = total;
+  ok = TRUE;
+
+out:
+  for (guint k = 0; k < objective->n_terms; k++)
+    g_free (terms[k].seed);
+  return ok;
+}

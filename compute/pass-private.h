@@ -1,0 +1,33 @@
+/* pass-private.h: the executor's state, shared by pass.c (buffers and the
+ * forward pass) and pass-backward.c (objectives and the backward pass). */
+#pragma once
+
+#include "compute/network-private.h"
+
+typedef struct {
+  int h, w, c;
+  int root;      /* node whose buffers hold this tensor */
+  int off;       /* channel offset in the root */
+  int stride;    /* channels of the root */
+} View;
+
+struct _IncPass {
+  IncNetwork *network;
+  IncDevice  *device;
+  int         height, width;
+  guint       n_nodes;    /* nodes 0 .. n_nodes-1 are computed */
+  View       *views;
+  gboolean   *needed;     /* ancestors of the target layers */
+  IncBuffer  *acts;       /* per root node */
+  IncBuffer  *grads;
+  IncBuffer   seed;       /* uploaded seeds (guided objectives) */
+  gboolean    forward_done;
+};
+
+gboolean _inc_pass_invalid        (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+int      _inc_pass_find           (IncPass *pass, const char *layer);
+void     _inc_pass_mark_ancestors (const IncModel *model, guint node, gboolean *marks);
+void     _inc_pass_conv_params    (IncPass *pass, guint node, gboolean backward, IncConvParams *p);
+void     _inc_pass_pool_params    (IncPass *pass, guint node, IncPoolParams *p);
+gboolean _inc_pass_read_view      (IncPass *pass, IncBuffer *buffers, int node, float *out,
+                                   GError **error);

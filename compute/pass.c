@@ -1,0 +1,355 @@
+/* pass.c: the network executor for one input size.
+ *
+ * Every node gets a view (height, width, channels, root buffer, channel
+ * offset, stride). A concatenation owns a buffer and its inputs are views
+ * into it, so concatenating costs nothing; the gradient buffers mirror the
+ * activation buffers view for view, so the backward pass of a concatenation
+ * costs nothing either. Buffers are allocated once, when the pass is made.
+ *
+ * Backward: every gradient buffer is zeroed, the objective's seeds are added
+ * at its layers, then nodes are visited in reverse order; each one adds its
+ * input's gradient (convolutions through their ReLU mask and the transposed
+ * convolution, pools through a gather), so fan-out needs no bookkeeping. */
+#include <math.h>
+#include <string.h>
+
+#include "compute/pass-private.h"
+
+gboolean
+_inc_pass_invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID, msg);
+  return FALSE;
+}
+
+int
+_inc_pass_find (IncPass *pass, const char *layer)
+{
+  int i = inc_model_find (pass->network->model, layer);
+  return (i >= 0 && (guint) i < pass->n_nodes && pass->needed[i]) ? i : -1;
+}
+
+void
+_inc_pass_mark_ancestors (const IncModel *model, guint node, gboolean *marks)
+{
+  if (marks[node])
+    return;
+  marks[node] = TRUE;
+  for (guint k = 0; k < model->nodes[node].n_inputs; k++)
+    _inc_pass_mark_ancestors (model, model->nodes[node].inputs[k], marks);
+}
+
+/* Shapes of every needed node, checking each stays at least 1 x 1. */
+static gboolean
+compute_shapes (IncPass *pass, GError **error)
+{
+  const IncModel *model = pass->network->model;
+
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      const IncNode *n = &model->nodes[i];
+      View *v = &pass->views[i];
+
+      v->root = (int) i;
+      if (!pass->needed[i])
+        continue;
+      if (n->op == INC_OP_INPUT)
+        {
+          v->h = pass->height;
+          v->w = pass->width;
+          v->c = 3;
+          continue;
+        }
+      const View *in = &pass->views[n->inputs[0]];
+      if (n->op == INC_OP_CONCAT)
+        {
+          v->h = in->h;
+          v->w = in->w;
+          v->c = 0;
+          for (guint k = 0; k < n->n_inputs; k++)
+            {
+              const View *vk = &pass->views[n->inputs[k]];
+              if (vk->h != v->h || vk->w != v->w)
+                return _inc_pass_invalid (error, "concatenation %s joins inputs of different sizes", n->name);
+              v->c += vk->c;
+            }
+          continue;
+        }
+      inc_node_output_size (n, in->h, in->w, &v->h, &v->w);
+      v->c = n->cout;
+      if (v->h < 1 || v->w < 1)
+        return _inc_pass_invalid (error, "an image of %d x %d is too small for layer %s "
+                        "(its output would be empty)", pass->width, pass->height, n->name);
+    }
+  return TRUE;
+}
+
+/* Makes the inputs of each concatenation views into its buffer. */
+static gboolean
+assign_views (IncPass *pass, GError **error)
+{
+  const IncModel *model = pass->network->model;
+  g_autofree gboolean *in_concat = g_new0 (gboolean, pass->n_nodes);
+
+  /* Reverse order: an outer concatenation is placed before the inner ones
+   * that feed it, so views of views resolve to the outermost buffer. */
+  for (guint i = pass->n_nodes; i-- > 0;)
+    {
+      const IncNode *n = &model->nodes[i];
+      int off;
+
+      if (!pass->needed[i] || n->op != INC_OP_CONCAT)
+        continue;
+      off = pass->views[i].off;
+      for (guint k = 0; k < n->n_inputs; k++)
+        {
+          guint in = n->inputs[k];
+          View *vk = &pass->views[in];
+          if (in_concat[in] || model->nodes[in].op == INC_OP_INPUT)
+            return _inc_pass_invalid (error, "layer %s feeds more than one concatenation; "
+                            "this graph is not supported", model->nodes[in].name);
+          in_concat[in] = TRUE;
+          vk->root = pass->views[i].root;
+          vk->off = off;
+          off += vk->c;
+        }
+    }
+  for (guint i = 0; i < pass->n_nodes; i++)
+    pass->views[i].stride = pass->views[pass->views[i].root].c;
+  return TRUE;
+}
+
+IncPass *
+inc_pass_new (IncNetwork *network, int height, int width,
+              const char *const *layers, GError **error)
+{
+  g_autoptr (IncPass) pass = NULL;
+  const IncModel *model;
+  int deepest = -1;
+
+  g_return_val_if_fail (network != NULL, NULL);
+  model = network->model;
+  if (height < 1 || width < 1 || height > 16384 || width > 16384)
+    {
+      _inc_pass_invalid (error, "image size %d x %d is out of range", width, height);
+      return NULL;
+    }
+  if (layers == NULL || layers[0] == NULL)
+    {
+      _inc_pass_invalid (error, "no layers were given");
+      return NULL;
+    }
+
+  pass = g_new0 (IncPass, 1);
+  pass->network = network;
+  pass->device = network->device;
+  pass->height = height;
+  pass->width = width;
+  pass->needed = g_new0 (gboolean, model->n_nodes);
+  for (guint i = 0; layers[i] != NULL; i++)
+    {
+      int n = inc_model_find (model, layers[i]);
+      if (n < 0 || model->nodes[n].op == INC_OP_INPUT)
+        {
+          _inc_pass_invalid (error, "unknown layer '%s'", layers[i]);
+          return NULL;
+        }
+      deepest = MAX (deepest, n);
+      _inc_pass_mark_ancestors (model, (guint) n, pass->needed);
+    }
+  pass->n_nodes = (guint) deepest + 1;
+  pass->views = g_new0 (View, pass->n_nodes);
+  pass->acts = g_new0 (IncBuffer, pass->n_nodes);
+  pass->grads = g_new0 (IncBuffer, pass->n_nodes);
+
+  if (!compute_shapes (pass, error) || !assign_views (pass, error))
+    return NULL;
+
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      const View *v = &pass->views[i];
+      VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->c * sizeof (float);
+
+      if (!pass->needed[i] || v->root != (int) i)
+        continue;
+      if (!_inc_buffer_init (pass->device, &pass->acts[i], bytes, TRUE, error) ||
+          !_inc_buffer_init (pass->device, &pass->grads[i], bytes, TRUE, error))
+        return NULL;
+    }
+  return g_steal_pointer (&pass);
+}
+
+void
+inc_pass_free (IncPass *pass)
+{
+  if (pass == NULL)
+    return;
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      if (pass->acts[i].buffer)
+        _inc_buffer_clear (pass->device, &pass->acts[i]);
+      if (pass->grads[i].buffer)
+        _inc_buffer_clear (pass->device, &pass->grads[i]);
+    }
+  if (pass->seed.buffer)
+    _inc_buffer_clear (pass->device, &pass->seed);
+  g_free (pass->views);
+  g_free (pass->needed);
+  g_free (pass->acts);
+  g_free (pass->grads);
+  g_free (pass);
+}
+
+gboolean
+inc_pass_set_input (IncPass *pass, const float *image, GError **error)
+{
+  gsize bytes = (gsize) pass->height * pass->width * 3 * sizeof (float);
+
+  pass->forward_done = FALSE;
+  return _inc_buffer_upload (pass->device, &pass->acts[0], 0, image, bytes, error);
+}
+
+void
+_inc_pass_conv_params (IncPass *pass, guint i, gboolean backward, IncConvParams *p)
+{
+  const IncNode *n = &pass->network->model->nodes[i];
+  const IncNodeWeights *w = &pass->network->offsets[i];
+  const View *in = &pass->views[n->inputs[0]];
+  const View *out = &pass->views[i];
+  int pad_t, pad_l;
+
+  inc_node_padding (n, in->h, in->w, &pad_t, &pad_l);
+  memset (p, 0, sizeof *p);
+  p->kh = n->kh;
+  p->kw = n->kw;
+  if (!backward)
+    {
+      *p = (IncConvParams) {
+        .in_h = in->h, .in_w = in->w, .in_off = in->off, .in_stride = in->stride, .cin = in->c,
+        .out_h = out->h, .out_w = out->w, .out_off = out->off, .out_stride = out->stride,
+        .cout = out->c, .kh = n->kh, .kw = n->kw, .stride = n->sh, .up = 1,
+        .pad_t = pad_t, .pad_l = pad_l, .w_off = w->forward, .bias_off = w->bias,
+        .flags = n->relu ? INC_CONV_RELU : 0,
+      };
+      return;
+    }
+  /* The transposed convolution: read the output gradient, write the input
+   * gradient, with flipped kernels, the stride turned into up-sampling and
+   * the padding mirrored. (Kernels here are square in stride: sh == sw.) */
+  *p = (IncConvParams) {
+    .in_h = out->h, .in_w = out->w, .in_off = out->off, .in_stride = out->stride, .cin = out->c,
+    .out_h = in->h, .out_w = in->w, .out_off = in->off, .out_stride = in->stride,
+    .cout = in->c, .kh = n->kh, .kw = n->kw, .stride = 1, .up = n->sh,
+    .pad_t = n->kh - 1 - pad_t, .pad_l = n->kw - 1 - pad_l,
+    .w_off = w->backward, .bias_off = -1, .flags = INC_CONV_ACCUMULATE,
+  };
+}
+
+void
+_inc_pass_pool_params (IncPass *pass, guint i, IncPoolParams *p)
+{
+  const IncNode *n = &pass->network->model->nodes[i];
+  const View *in = &pass->views[n->inputs[0]];
+  const View *out = &pass->views[i];
+  int pad_t, pad_l;
+
+  inc_node_padding (n, in->h, in->w, &pad_t, &pad_l);
+  *p = (IncPoolParams) {
+    .in_h = in->h, .in_w = in->w, .in_off = in->off, .in_stride = in->stride,
+    .out_h = out->h, .out_w = out->w, .out_off = out->off, .out_stride = out->stride,
+    .channels = out->c, .kh = n->kh, .kw = n->kw, .stride = n->sh,
+    .pad_t = pad_t, .pad_l = pad_l,
+    .mode = n->op == INC_OP_MAXPOOL ? INC_POOL_MAX : INC_POOL_AVG,
+  };
+}
+
+gboolean
+inc_pass_forward (IncPass *pass, GError **error)
+{
+  const IncModel *model = pass->network->model;
+  IncDevice *device = pass->device;
+
+  if (!_inc_device_begin (device, error))
+    return FALSE;
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      const IncNode *n = &model->nodes[i];
+      if (!pass->needed[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT)
+        continue;
+      int in_root = pass->views[n->inputs[0]].root;
+      int out_root = pass->views[i].root;
+      if (n->op == INC_OP_CONV)
+        {
+          IncConvParams p;
+          _inc_pass_conv_params (pass, i, FALSE, &p);
+          _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->acts[in_root],
+                            &pass->network->weights, &pass->acts[out_root], &p);
+        }
+      else
+        {
+          IncPoolParams p;
+          _inc_pass_pool_params (pass, i, &p);
+          _inc_record_pool (device, &pass->acts[in_root], &pass->acts[out_root], &p);
+        }
+      _inc_device_barrier (device);
+    }
+  if (!_inc_device_submit (device, error))
+    return FALSE;
+  pass->forward_done = TRUE;
+  return TRUE;
+}
+
+gboolean
+inc_pass_layer_shape (IncPass *pass, const char *layer, int *height, int *width,
+                      int *channels)
+{
+  int i = _inc_pass_find (pass, layer);
+  if (i < 0)
+    return FALSE;
+  *height = pass->views[i].h;
+  *width = pass->views[i].w;
+  *channels = pass->views[i].c;
+  return TRUE;
+}
+
+/* Copies a view out of its root buffer into a dense h x w x c array. */
+gboolean
+_inc_pass_read_view (IncPass *pass, IncBuffer *buffers, int node, float *out, GError **error)
+{
+  const View *v = &pass->views[node];
+  gsize npix = (gsize) v->h * v->w;
+
+  if (v->root == node)
+    return _inc_buffer_download (pass->device, &buffers[node], 0, out,
+                                 npix * v->c * sizeof (float), error);
+  g_autofree float *all = g_try_new (float, npix * v->stride);
+  if (all == NULL)
+    return _inc_pass_invalid (error, "out of memory reading a layer");
+  if (!_inc_buffer_download (pass->device, &buffers[v->root], 0, all,
+                             npix * v->stride * sizeof (float), error))
+    return FALSE;
+  for (gsize p = 0; p < npix; p++)
+    memcpy (out + p * v->c, all + p * v->stride + v->off, v->c * sizeof (float));
+  return TRUE;
+}
+
+gboolean
+inc_pass_read_activation (IncPass *pass, const char *layer, float *out, GError **error)
+{
+  int i = _inc_pass_find (pass, layer);
+  if (i < 0)
+    return _inc_pass_invalid (error, "layer '%s' is not computed by this pass", layer);
+  if (!pass->forward_done)
+    return _inc_pass_invalid (error, "the forward pass has not run");
+  return _inc_pass_read_view (pass, pass->acts, i, out, error);
+}
+
+gboolean
+inc_pass_read_gradient (IncPass *pass, float *out, GError **error)
+{
+  return _inc_pass_read_view (pass, pass->grads, 0, out, error);
+}

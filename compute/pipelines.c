@@ -1,0 +1,177 @@
+/* pipelines.c: the compute pipelines, built once per device, and the one
+ * function that records a dispatch.
+ *
+ * Shapes travel as push constants rather than specialization constants: on
+ * lavapipe every distinct pipeline pays a JIT compile of 60-400 ms at its
+ * first dispatch, and InceptionV3 has about a hundred distinct shapes. */
+#include <stdint.h>
+#include <string.h>
+
+#include "compute/device-private.h"
+
+#include "shaders/conv_naive.spv.h"
+#include "shaders/conv_gemm.spv.h"
+#include "shaders/pool_forward.spv.h"
+#include "shaders/pool_backward.spv.h"
+#include "shaders/elementwise.spv.h"
+
+#define PUSH_CONSTANT_BYTES 128
+#define MAX_GROUPS_X 32768u
+
+static const struct {
+  const uint32_t *code;
+  gsize size;
+} shaders[INC_N_PIPELINES] = {
+  [INC_PIPELINE_CONV_NAIVE] = { conv_naive_spv, sizeof conv_naive_spv },
+  [INC_PIPELINE_CONV_GEMM] = { conv_gemm_spv, sizeof conv_gemm_spv },
+  [INC_PIPELINE_POOL_FORWARD] = { pool_forward_spv, sizeof pool_forward_spv },
+  [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },
+  [INC_PIPELINE_ELEMENTWISE] = { elementwise_spv, sizeof elementwise_spv },
+};
+
+static gboolean
+create_pipeline (IncDevice *device, IncPipelineId id, GError **error)
+{
+  VkShaderModule module = VK_NULL_HANDLE;
+  gboolean ok = FALSE;
+  VkShaderModuleCreateInfo module_info = {
+    .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+    .codeSize = shaders[id].size,
+    .pCode = shaders[id].code,
+  };
+  CHECK (vkCreateShaderModule (device->device, &module_info, NULL, &module), error);
+  VkComputePipelineCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+    .stage = {
+      .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+      .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+      .module = module,
+      .pName = "main",
+    },
+    .layout = device->pipeline_layout,
+  };
+  CHECK (vkCreateComputePipelines (device->device, VK_NULL_HANDLE, 1, &info, NULL,
+                                   &device->pipelines[id]), error);
+  ok = TRUE;
+out:
+  if (module != VK_NULL_HANDLE)
+    vkDestroyShaderModule (device->device, module, NULL);
+  return ok;
+}
+
+gboolean
+_inc_pipelines_init (IncDevice *device, GError **error)
+{
+  VkDescriptorSetLayoutBinding bindings[] = {
+    { 0, VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+    { 1, VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+    { 2, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+    { 3, VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+  };
+  VkDescriptorSetLayoutCreateInfo set_info = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+    .flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR,
+    .bindingCount = G_N_ELEMENTS (bindings),
+    .pBindings = bindings,
+  };
+  CHECK (vkCreateDescriptorSetLayout (device->device, &set_info, NULL, &device->set_layout), error);
+  VkPushConstantRange range = {
+    .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    .offset = 0,
+    .size = PUSH_CONSTANT_BYTES,
+  };
+  VkPipelineLayoutCreateInfo layout_info = {
+    .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+    .setLayoutCount = 1,
+    .pSetLayouts = &device->set_layout,
+    .pushConstantRangeCount = 1,
+    .pPushConstantRanges = &range,
+  };
+  CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
+  for (int i = 0; i < INC_N_PIPELINES; i++)
+    {
+      if (i == INC_PIPELINE_CONV_GEMM && !device->use_gemm)
+        continue;
+      if (!create_pipeline (device, i, error))
+        return FALSE;
+    }
+  return TRUE;
+out:
+  return FALSE;
+}
+
+void
+_inc_pipelines_clear (IncDevice *device)
+{
+  for (int i = 0; i < INC_N_PIPELINES; i++)
+    if (device->pipelines[i])
+      vkDestroyPipeline (device->device, device->pipelines[i], NULL);
+  if (device->pipeline_layout)
+    vkDestroyPipelineLayout (device->device, device->pipeline_layout, NULL);
+  if (device->set_layout)
+    vkDestroyDescriptorSetLayout (device->device, device->set_layout, NULL);
+}
+
+void
+_inc_dispatch (IncDevice       *device,
+               IncPipelineId    pipeline,
+               const IncBuffer *src,
+               const IncBuffer *weights,
+               const IncBuffer *dst,
+               const IncBuffer *aux,
+               const void      *push,
+               guint32          push_size,
+               guint32          n_groups)
+{
+  VkWriteDescriptorSet writes[4];
+  VkDescriptorBufferInfo dst_info;
+  guint32 n = 0;
+  guint8 constants[PUSH_CONSTANT_BYTES] = { 0 };
+  guint32 gx, gy;
+
+  g_return_if_fail (push_size <= PUSH_CONSTANT_BYTES);
+  if (n_groups == 0)
+    return;
+  gx = MIN (n_groups, MAX_GROUPS_X);
+  gy = (n_groups + gx - 1) / gx;
+
+  if (src != NULL)
+    writes[n++] = (VkWriteDescriptorSet) {
+      .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 0,
+      .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+      .pTexelBufferView = &src->view_r32,
+    };
+  if (weights != NULL)
+    writes[n++] = (VkWriteDescriptorSet) {
+      .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 1,
+      .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+      .pTexelBufferView = &weights->view_rgba,
+    };
+  if (dst != NULL)
+    {
+      dst_info = (VkDescriptorBufferInfo) { dst->buffer, 0, VK_WHOLE_SIZE };
+      writes[n++] = (VkWriteDescriptorSet) {
+        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 2,
+        .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .pBufferInfo = &dst_info,
+      };
+    }
+  if (aux != NULL)
+    writes[n++] = (VkWriteDescriptorSet) {
+      .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 3,
+      .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+      .pTexelBufferView = &aux->view_r32,
+    };
+
+  /* Every parameter block ends with groups_x, for flattening 2D grids. */
+  memcpy (constants, push, push_size);
+  memcpy (constants + push_size - 4, &gx, 4);
+
+  vkCmdBindPipeline (device->command_buffer, VK_PIPELINE_BIND_POINT_COMPUTE,
+                     device->pipelines[pipeline]);
+  device->push_descriptor_set (device->command_buffer, VK_PIPELINE_BIND_POINT_COMPUTE,
+                               device->pipeline_layout, 0, n, writes);
+  vkCmdPushConstants (device->command_buffer, device->pipeline_layout,
+                      VK_SHADER_STAGE_COMPUTE_BIT, 0, PUSH_CONSTANT_BYTES, constants);
+  vkCmdDispatch (device->command_buffer, gx, gy, 1);
+}

@@ -1,0 +1,103 @@
+#version 450
+// conv_gemm.comp: convolution as an implicit matrix product, shaped for
+// lavapipe (see LAVAPIPE.md) and fine on GPUs: no shared memory, operands
+// through texel buffers, and each group of 8 lanes computes a block of
+// 16 output pixels x 32 output channels. Each lane owns 4 channels (one
+// vec4 of weights) and fetches the input values of 2 of the 16 pixels; the
+// other lanes' values arrive by subgroupShuffle, one instruction each.
+// Groups of 8 are aligned inside the subgroup, so any subgroup size that is
+// a multiple of 8 works.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+layout(local_size_x = 128) in;
+
+layout(binding = 0) uniform samplerBuffer src;
+layout(binding = 1) uniform samplerBuffer weights;
+layout(binding = 2) buffer Dst { float dst[]; };
+
+#include "common.glsl"
+
+void main ()
+{
+  uint lane = gl_SubgroupInvocationID & 7u;
+  uint base_lane = gl_SubgroupInvocationID & ~7u;
+  int group = int(flat_group_id () * 16u + (gl_LocalInvocationID.x >> 3));
+  int cout4 = (p.cout + 3) / 4;
+  int cblocks = (cout4 + 7) / 8;
+  int npix = p.out_h * p.out_w;
+  int pblocks = (npix + 15) / 16;
+  int pb = group / cblocks;
+  int cb = group % cblocks;
+  // The 8 lanes of a group share pb, so they leave together.
+  if (pb >= pblocks)
+    return;
+
+  int co4 = cb * 8 + int(lane);
+  bool co_ok = co4 < cout4;
+  int wco = min (co4, cout4 - 1);
+  int p0 = pb * 16 + int(lane);
+  int p1 = p0 + 8;
+  int oy0 = p0 / p.out_w, ox0 = p0 % p.out_w;
+  int oy1 = p1 / p.out_w, ox1 = p1 % p.out_w;
+  bool in0 = p0 < npix, in1 = p1 < npix;
+
+  vec4 acc[16];
+  for (int j = 0; j < 16; j++)
+    acc[j] = vec4 (0.0);
+
+  for (int ky = 0; ky < p.kh; ky++)
+    {
+      int iy0 = src_coord (oy0, ky, p.pad_t, p.in_h);
+      int iy1 = src_coord (oy1, ky, p.pad_t, p.in_h);
+      for (int kx = 0; kx < p.kw; kx++)
+        {
+          int ix0 = src_coord (ox0, kx, p.pad_l, p.in_w);
+          int ix1 = src_coord (ox1, kx, p.pad_l, p.in_w);
+          bool v0 = in0 && iy0 >= 0 && ix0 >= 0;
+          bool v1 = in1 && iy1 >= 0 && ix1 >= 0;
+          // Invalid taps read texel 0 (always in range) and use zero.
+          int a0 = v0 ? (iy0 * p.in_w + ix0) * p.in_stride + p.in_off : 0;
+          int a1 = v1 ? (iy1 * p.in_w + ix1) * p.in_stride + p.in_off : 0;
+          int w = p.w_off + (ky * p.kw + kx) * p.cin * cout4 + wco;
+          for (int ci = 0; ci < p.cin; ci++)
+            {
+              float x0 = texelFetch (src, a0 + ci).x;
+              float x1 = texelFetch (src, a1 + ci).x;
+              x0 = v0 ? x0 : 0.0;
+              x1 = v1 ? x1 : 0.0;
+              vec4 b = texelFetch (weights, w);
+              w += cout4;
+              for (uint j = 0u; j < 8u; j++)
+                {
+                  acc[j] += subgroupShuffle (x0, base_lane | j) * b;
+                  acc[j + 8u] += subgroupShuffle (x1, base_lane | j) * b;
+                }
+            }
+        }
+    }
+
+  if (!co_ok)
+    return;
+  vec4 bias = p.bias_off >= 0 ? texelFetch (weights, p.bias_off + co4) : vec4 (0.0);
+  bool relu = (p.flags & FLAG_RELU) != 0;
+  bool accumulate = (p.flags & FLAG_ACCUMULATE) != 0;
+  int nc = min (4, p.cout - co4 * 4);
+  for (int j = 0; j < 16; j++)
+    {
+      int pix = pb * 16 + j;
+      if (pix >= npix)
+        break;
+      vec4 v = acc[j] + bias;
+      if (relu)
+        v = max (v, vec4 (0.0));
+      int o = pix * p.out_stride + p.out_off + co4 * 4;
+      for (int c = 0; c < nc; c++)
+        {
+          if (accumulate)
+            dst[o + c] += v[c];
+          else
+            dst[o + c] = v[c];
+        }
+    }
+}

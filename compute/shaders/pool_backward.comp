@@ -1,0 +1,63 @@
+#version 450
+// pool_backward.comp: the input gradient of a pool, gathered: one
+// invocation per input value visits the few windows that contain it, so
+// no two invocations write the same place. Max pools send the gradient to
+// the first maximum of each window in scan order (as TensorFlow and PyTorch
+// do). The result is added to what the gradient buffer already holds.
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x = 64) in;
+
+layout(binding = 0) uniform samplerBuffer dy;  // gradient of the output
+layout(binding = 2) buffer Dst { float dx[]; }; // gradient of the input
+layout(binding = 3) uniform samplerBuffer x;   // the input activations
+
+#include "pool.glsl"
+
+void main ()
+{
+  int idx = int(flat_group_id () * 64u + gl_LocalInvocationID.x);
+  if (idx >= p.in_h * p.in_w * p.channels)
+    return;
+  int c = idx % p.channels;
+  int pix = idx / p.channels;
+  int iy = pix / p.in_w, ix = pix % p.in_w;
+
+  // Outputs o whose window [o*s - pad, o*s - pad + k) contains i.
+  int oya = max (0, (iy + p.pad_t - p.kh + p.stride) / p.stride);
+  int oyb = min (p.out_h - 1, (iy + p.pad_t) / p.stride);
+  int oxa = max (0, (ix + p.pad_l - p.kw + p.stride) / p.stride);
+  int oxb = min (p.out_w - 1, (ix + p.pad_l) / p.stride);
+
+  float acc = 0.0;
+  for (int oy = oya; oy <= oyb; oy++)
+    for (int ox = oxa; ox <= oxb; ox++)
+      {
+        int y0 = oy * p.stride - p.pad_t, x0 = ox * p.stride - p.pad_l;
+        if (iy < y0 || iy >= y0 + p.kh || ix < x0 || ix >= x0 + p.kw)
+          continue;
+        int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
+        int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
+        float g = texelFetch (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c).x;
+        if (p.mode == MODE_AVG)
+          {
+            acc += g / float ((yb - ya) * (xb - xa));
+            continue;
+          }
+        int best_y = ya, best_x = xa;
+        float best = texelFetch (x, in_index (ya, xa, c)).x;
+        for (int y = ya; y < yb; y++)
+          for (int xx = xa; xx < xb; xx++)
+            {
+              float v = texelFetch (x, in_index (y, xx, c)).x;
+              if (v > best)
+                {
+                  best = v;
+                  best_y = y;
+                  best_x = xx;
+                }
+            }
+        if (best_y == iy && best_x == ix)
+          acc += g;
+      }
+  dx[in_index (iy, ix, c)] += acc;
+}
