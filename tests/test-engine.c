@@ -1,0 +1,324 @@
+/* test-engine.c: every shader, forward and backward, on awkward shapes
+ * (13 channels, 7 x 5 images, stride 2, 1x7 and 7x1 kernels, 'same'
+ * average pools at the borders, concatenations of concatenations, channel
+ * counts that are not multiples of 4 or of the 32-channel blocks), on both
+ * convolution kernels, against a double-precision C reference; backward
+ * passes against central finite differences of that reference. */
+#include <math.h>
+
+#include "compute/engine.h"
+#include "compute-support.h"
+#include "reference-net.h"
+
+typedef struct {
+  GPtrArray *nodes;   /* of IncNode* */
+  GArray    *weights; /* float */
+  GRand     *rand;
+} Builder;
+
+static guint
+add_node (Builder *b, const char *name, IncOpKind op, int n_inputs, const guint *inputs,
+          int kh, int kw, int stride, gboolean same, gboolean relu, int cin, int cout)
+{
+  IncNode *n = g_new0 (IncNode, 1);
+  n->name = g_strdup (name);
+  n->op = op;
+  n->n_inputs = (guint) n_inputs;
+  n->inputs = g_memdup2 (inputs, sizeof (guint) * MAX (n_inputs, 1));
+  n->kh = kh;
+  n->kw = kw;
+  n->sh = n->sw = stride;
+  n->same = same;
+  n->relu = relu;
+  n->cin = cin;
+  n->cout = cout;
+  if (op == INC_OP_CONV)
+    {
+      gsize count = (gsize) kh * kw * cin * cout + cout;
+      double scale = 1.0 / sqrt ((double) kh * kw * cin);
+      n->weight_offset = b->weights->len;
+      for (gsize i = 0; i < count; i++)
+        {
+          float v = (float) (g_rand_double_range (b->rand, -1.5, 1.5) * scale);
+          g_array_append_val (b->weights, v);
+        }
+    }
+  g_ptr_array_add (b->nodes, n);
+  return b->nodes->len - 1;
+}
+
+#define IN(...) (const guint[]) { __VA_ARGS__ }
+
+/* input -> a (3x3 same, 13, relu) -> b (1x7, 6, relu), c (7x1, 5, linear),
+ * d (avgpool 3x3 same) -> e = concat(b, c, d) -> f (3x3 s2 valid, 9, relu),
+ * g (maxpool 3x3 s2) -> h = concat(f, g) ; e -> k (1x1, 7) ; j = concat(h') ...
+ * and i (1x1 from h, 37 channels: two 32-channel blocks). */
+static IncModel *
+build_model (void)
+{
+  Builder b = { g_ptr_array_new (), g_array_new (FALSE, FALSE, sizeof (float)),
+                g_rand_new_with_seed (1234) };
+  IncModel *m = g_new0 (IncModel, 1);
+
+  guint in = add_node (&b, "input", INC_OP_INPUT, 0, IN (0), 0, 0, 1, FALSE, FALSE, 0, 3);
+  guint a = add_node (&b, "a", INC_OP_CONV, 1, IN (in), 3, 3, 1, TRUE, TRUE, 3, 13);
+  guint bb = add_node (&b, "b", INC_OP_CONV, 1, IN (a), 1, 7, 1, TRUE, TRUE, 13, 6);
+  guint c = add_node (&b, "c", INC_OP_CONV, 1, IN (a), 7, 1, 1, TRUE, FALSE, 13, 5);
+  guint d = add_node (&b, "d", INC_OP_AVGPOOL, 1, IN (a), 3, 3, 1, TRUE, FALSE, 13, 13);
+  guint e = add_node (&b, "e", INC_OP_CONCAT, 3, IN (bb, c, d), 0, 0, 1, FALSE, FALSE, 24, 24);
+  guint f = add_node (&b, "f", INC_OP_CONV, 1, IN (e), 3, 3, 2, FALSE, TRUE, 24, 9);
+  guint g = add_node (&b, "g", INC_OP_MAXPOOL, 1, IN (e), 3, 3, 2, FALSE, FALSE, 24, 24);
+  guint k = add_node (&b, "k", INC_OP_CONV, 1, IN (e), 2, 2, 2, FALSE, TRUE, 24, 7);
+  guint fg = add_node (&b, "fg", INC_OP_CONCAT, 2, IN (f, g), 0, 0, 1, FALSE, FALSE, 33, 33);
+  guint h = add_node (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
+  add_node (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
+  (void) k;
+
+  m->n_nodes = b.nodes->len;
+  m->nodes = g_new0 (IncNode, m->n_nodes);
+  for (guint n = 0; n < m->n_nodes; n++)
+    {
+      m->nodes[n] = *(IncNode *) g_ptr_array_index (b.nodes, n);
+      g_free (g_ptr_array_index (b.nodes, n));
+    }
+  m->n_weights = b.weights->len;
+  m->weights = (float *) g_array_free (b.weights, FALSE);
+  m->source = g_strdup ("test graph");
+  g_ptr_array_free (b.nodes, TRUE);
+  g_rand_free (b.rand);
+  return m;
+}
+
+static float *
+random_image (int h, int w, guint32 seed)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  float *img = g_new (float, (gsize) h * w * 3);
+  for (gsize i = 0; i < (gsize) h * w * 3; i++)
+    img[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+  return img;
+}
+
+typedef struct {
+  int h, w;
+  gboolean naive;
+} Case;
+
+static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", NULL };
+
+static void
+test_forward (gconstpointer data)
+{
+  const Case *tc = data;
+  g_autoptr (IncDevice) device = test_open_device (tc->naive);
+  g_autoptr (IncModel) model = build_model ();
+  g_autoptr (IncNetwork) network = NULL;
+  g_autoptr (IncPass) pass = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *img = random_image (tc->h, tc->w, 7);
+  g_autofree RefTensor *ref = g_new0 (RefTensor, model->n_nodes);
+
+  if (device == NULL)
+    return;
+  network = inc_network_new (device, model, &error);
+  g_assert_no_error (error);
+  pass = inc_pass_new (network, tc->h, tc->w, all_layers, &error);
+  g_assert_no_error (error);
+  g_assert_true (inc_pass_set_input (pass, img, &error));
+  g_assert_true (inc_pass_forward (pass, &error));
+  g_assert_no_error (error);
+  ref_forward (model, img, tc->h, tc->w, ref);
+
+  for (guint l = 0; all_layers[l] != NULL; l++)
+    {
+      const RefTensor *r = &ref[inc_model_find (model, all_layers[l])];
+      int h, w, c;
+      double diff = 0.0, norm = 0.0;
+
+      g_assert_true (inc_pass_layer_shape (pass, all_layers[l], &h, &w, &c));
+      g_assert_cmpint (h, ==, r->h);
+      g_assert_cmpint (w, ==, r->w);
+      g_assert_cmpint (c, ==, r->c);
+      g_autofree float *act = g_new (float, (gsize) h * w * c);
+      g_assert_true (inc_pass_read_activation (pass, all_layers[l], act, &error));
+      for (gsize i = 0; i < (gsize) h * w * c; i++)
+        {
+          double e = fabs (act[i] - r->v[i]);
+          g_assert_cmpfloat (e, <=, 1e-5 + 1e-5 * fabs (r->v[i]));
+          diff += e * e;
+          norm += r->v[i] * r->v[i];
+        }
+      g_test_message ("%s %dx%dx%d: relative L2 error %.2e", all_layers[l], h, w, c,
+                      sqrt (diff / MAX (norm, 1e-30)));
+    }
+  ref_free (model, ref);
+}
+
+static double
+ref_value (const IncModel *model, const IncObjective *obj, const float *img, int h, int w)
+{
+  g_autofree RefTensor *ref = g_new0 (RefTensor, model->n_nodes);
+  double v;
+  ref_forward (model, img, h, w, ref);
+  v = ref_objective (model, obj, ref);
+  ref_free (model, ref);
+  return v;
+}
+
+/* Runs the engine's backward pass and compares it with central finite
+ * differences of the reference at every input value. */
+static void
+check_gradient (const Case *tc, IncObjective *obj, const char *const *layers)
+{
+  g_autoptr (IncDevice) device = test_open_device (tc->naive);
+  g_autoptr (IncModel) model = build_model ();
+  g_autoptr (IncNetwork) network = NULL;
+  g_autoptr (IncPass) pass = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *img = random_image (tc->h, tc->w, 99);
+  gsize n = (gsize) tc->h * tc->w * 3;
+  g_autofree float *grad = g_new (float, n);
+  double value = 0.0, worst = 0.0;
+  const double eps = 1e-4;
+
+  if (device == NULL)
+    return;
+  network = inc_network_new (device, model, &error);
+  g_assert_no_error (error);
+  pass = inc_pass_new (network, tc->h, tc->w, layers, &error);
+  g_assert_no_error (error);
+  g_assert_true (inc_pass_set_input (pass, img, &error));
+  g_assert_true (inc_pass_forward (pass, &error));
+  g_assert_true (inc_pass_backward (pass, obj, &value, &error));
+  g_assert_no_error (error);
+  g_assert_true (inc_pass_read_gradient (pass, grad, &error));
+
+  double expected = ref_value (model, obj, img, tc->h, tc->w);
+  g_assert_cmpfloat (fabs (value - expected), <=, 1e-5 * MAX (1.0, fabs (expected)));
+
+  double gnorm = 0.0;
+  for (gsize i = 0; i < n; i++)
+    {
+      float saved = img[i];
+      img[i] = saved + (float) eps;
+      double up = ref_value (model, obj, img, tc->h, tc->w);
+      img[i] = saved - (float) eps;
+      double down = ref_value (model, obj, img, tc->h, tc->w);
+      img[i] = saved;
+      double fd = (up - down) / (((double) (saved + (float) eps)) - ((double) (saved - (float) eps)));
+      double err = fabs (grad[i] - fd);
+      gnorm = MAX (gnorm, fabs (fd));
+      worst = MAX (worst, err / (1e-4 + 1e-2 * fabs (fd)));
+      if (err > 1e-4 + 1e-2 * fabs (fd))
+        g_test_message ("input %" G_GSIZE_FORMAT ": engine %.8g, finite difference %.8g",
+                        i, grad[i], fd);
+    }
+  g_test_message ("largest gradient %.3g; worst error / tolerance %.3f", gnorm, worst);
+  g_assert_cmpfloat (gnorm, >, 1e-4);  /* the check must see a real gradient */
+  g_assert_cmpfloat (worst, <=, 1.0);
+}
+
+static void
+test_backward_mean (gconstpointer data)
+{
+  IncLayerTerm terms[] = {
+    { "i", 1.0f, -1, NULL, 0 },
+    { "e", -0.5f, -1, NULL, 0 },
+    { "k", 2.0f, 3, NULL, 0 },
+  };
+  IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
+  const char *layers[] = { "i", "e", "k", NULL };
+  check_gradient (data, &obj, layers);
+}
+
+static void
+test_backward_square (gconstpointer data)
+{
+  IncLayerTerm terms[] = {
+    { "h", 1.0f, -1, NULL, 0 },
+    { "c", 0.7f, 2, NULL, 0 },
+  };
+  IncObjective obj = { INC_OBJECTIVE_MEAN_SQUARE, terms, G_N_ELEMENTS (terms), 1 };
+  const char *layers[] = { "h", "c", NULL };
+  check_gradient (data, &obj, layers);
+}
+
+static void
+test_backward_guide (gconstpointer data)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  float guide[4 * 24];
+  for (guint i = 0; i < G_N_ELEMENTS (guide); i++)
+    guide[i] = (float) g_rand_double_range (rand, 0.0, 1.0);
+  IncLayerTerm terms[] = { { "e", 1.5f, -1, guide, 4 } };
+  IncObjective obj = { INC_OBJECTIVE_GUIDE, terms, 1, 0 };
+  const char *layers[] = { "e", NULL };
+  check_gradient (data, &obj, layers);
+}
+
+static void
+test_errors (void)
+{
+  g_autoptr (IncDevice) device = test_open_device (FALSE);
+  g_autoptr (IncModel) model = build_model ();
+  g_autoptr (IncNetwork) network = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *unknown[] = { "nope", NULL };
+  const char *deep[] = { "i", NULL };
+  IncPass *pass;
+
+  if (device == NULL)
+    return;
+  network = inc_network_new (device, model, &error);
+  g_assert_no_error (error);
+
+  pass = inc_pass_new (network, 8, 8, unknown, &error);
+  g_assert_null (pass);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* 2 x 2 leaves nothing for the stride-2 3x3 layers. */
+  pass = inc_pass_new (network, 2, 2, deep, &error);
+  g_assert_null (pass);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* A channel that does not exist. */
+  pass = inc_pass_new (network, 9, 9, deep, &error);
+  g_assert_no_error (error);
+  g_autofree float *img = random_image (9, 9, 1);
+  IncLayerTerm term = { "i", 1.0f, 37, NULL, 0 };
+  IncObjective obj = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
+  g_assert_true (inc_pass_set_input (pass, img, &error));
+  g_assert_true (inc_pass_forward (pass, &error));
+  g_assert_false (inc_pass_backward (pass, &obj, NULL, &error));
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  inc_pass_free (pass);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const Case cases[] = {
+    { 7, 5, TRUE }, { 7, 5, FALSE },
+    { 23, 17, TRUE }, { 23, 17, FALSE },
+    { 12, 31, FALSE },
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const Case *c = &cases[i];
+      const char *kernel = c->naive ? "naive" : "auto";
+      g_autofree char *fwd = g_strdup_printf ("/engine/forward/%s/%dx%d", kernel, c->h, c->w);
+      g_autofree char *mean = g_strdup_printf ("/engine/backward/mean/%s/%dx%d", kernel, c->h, c->w);
+      g_autofree char *sq = g_strdup_printf ("/engine/backward/mean-square/%s/%dx%d", kernel, c->h, c->w);
+      g_autofree char *guide = g_strdup_printf ("/engine/backward/guide/%s/%dx%d", kernel, c->h, c->w);
+      g_test_add_data_func (fwd, c, test_forward);
+      g_test_add_data_func (mean, c, test_backward_mean);
+      g_test_add_data_func (sq, c, test_backward_square);
+      g_test_add_data_func (guide, c, test_backward_guide);
+    }
+  g_test_add_func ("/engine/errors", test_errors);
+  return g_test_run ();
+}
