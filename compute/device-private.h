@@ -57,7 +57,30 @@ struct _IncDevice {
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout      pipeline_layout;
   VkPipeline            pipelines[INC_N_PIPELINES];
+  /* Profiling (inc_device_set_profiling): timestamps around each dispatch. */
+  VkQueryPool       query_pool;
+  guint32           n_queries;
+  double            timestamp_ns;   /* nanoseconds per tick */
+  GPtrArray        *query_kinds;    /* label of each dispatch in flight */
+  GPtrArray        *query_layers;
+  GArray           *query_flops;    /* double */
+  const char       *label_kind;     /* label for the next dispatch */
+  const char       *label_layer;
+  double            label_flops;
+  GHashTable       *profile_kinds;  /* name -> IncProfileEntry */
+  GHashTable       *profile_layers;
 };
+
+/* Names the next dispatch for the profile (strings must outlive it). */
+void     _inc_device_label    (IncDevice  *device,
+                               const char *kind,
+                               const char *layer,
+                               double      flops);
+void     _inc_profile_begin   (IncDevice *device);
+void     _inc_profile_before  (IncDevice *device);
+void     _inc_profile_after   (IncDevice *device);
+void     _inc_profile_collect (IncDevice *device);
+void     _inc_profile_clear   (IncDevice *device);
 
 gboolean _inc_buffer_init     (IncDevice    *device,
                                IncBuffer    *buffer,
@@ -90,8 +113,9 @@ void     _inc_pipelines_clear (IncDevice *device);
 
 /* Records one dispatch: bindings 0 (src, R32F view), 1 (weights, RGBA32F
  * view), 2 (dst, storage buffer), 3 (aux, R32F view); NULL = unused. The
- * push constants are copied; n_groups is the total count of workgroups
- * (spread over x and y when it exceeds the per-dimension limit). */
+ * push constants are copied, their last field set to the workgroup count
+ * along x; n_groups workgroups (spread over x and y when past the
+ * per-dimension limit) times gz along z. */
 void     _inc_dispatch        (IncDevice       *device,
                                IncPipelineId    pipeline,
                                const IncBuffer *src,
@@ -100,4 +124,5 @@ void     _inc_dispatch        (IncDevice       *device,
                                const IncBuffer *aux,
                                const void      *push,
                                guint32          push_size,
-                               guint32          n_groups);
+                               guint32          n_groups,
+                               guint32          gz);

@@ -313,6 +313,7 @@ inc_device_free (IncDevice *device)
   if (device->device != VK_NULL_HANDLE)
     {
       vkDeviceWaitIdle (device->device);
+      _inc_profile_clear (device);
       _inc_pipelines_clear (device);
       if (device->fence)
         vkDestroyFence (device->device, device->fence, NULL);
@@ -394,6 +395,7 @@ _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
     .size = size,
     .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
              VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+             VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
   };
@@ -536,6 +538,7 @@ _inc_device_begin (IncDevice *device, GError **error)
   };
   CHECK (vkResetCommandBuffer (device->command_buffer, 0), error);
   CHECK (vkBeginCommandBuffer (device->command_buffer, &info), error);
+  _inc_profile_begin (device);
   return TRUE;
 out:
   return FALSE;
@@ -562,6 +565,7 @@ _inc_device_submit (IncDevice *device, GError **error)
   CHECK (vkResetFences (device->device, 1, &device->fence), error);
   CHECK (vkQueueSubmit (device->queue, 1, &submit, device->fence), error);
   CHECK (vkWaitForFences (device->device, 1, &device->fence, VK_TRUE, UINT64_MAX), error);
+  _inc_profile_collect (device);
   return TRUE;
 out:
   return FALSE;

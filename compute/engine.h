@@ -54,6 +54,23 @@ gboolean    inc_device_is_cpu        (IncDevice      *device);
 guint64     inc_device_memory_in_use (IncDevice      *device);
 guint64     inc_device_memory_peak   (IncDevice      *device);
 
+/* Profiling: when on, every dispatch is timed (Vulkan timestamp queries)
+ * and the times are summed per kind of dispatch and per layer. */
+typedef struct {
+  char    *name;
+  double   seconds;
+  double   gflop;       /* useful floating-point work, 0 where not counted */
+  guint    dispatches;
+} IncProfileEntry;
+
+gboolean    inc_device_set_profiling (IncDevice      *device,
+                                      gboolean        enabled,
+                                      GError        **error);
+/* Entries sorted by time, longest first; by_layer FALSE gives kinds. */
+GPtrArray  *inc_device_get_profile   (IncDevice      *device,
+                                      gboolean        by_layer);  /* of IncProfileEntry* */
+void        inc_device_reset_profile (IncDevice      *device);
+
 IncNetwork *inc_network_new          (IncDevice      *device,
                                       const IncModel *model,
                                       GError        **error);

@@ -4,6 +4,10 @@
 
 #define CONV_GEMM_GROUPS_PER_WORKGROUP 16  /* 128 lanes / 8 */
 #define SMALL_WORKGROUP 64
+/* Pools and element-wise passes run channels along x (32 lanes), pixels
+ * along y and z: no integer division per value, which lavapipe executes
+ * lane by lane. */
+#define CHANNEL_WORKGROUP 32
 
 static guint32
 div_up (guint64 a, guint64 b)
@@ -25,29 +29,29 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
       guint64 cout4 = (params->cout + 3) / 4;
       guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
       _inc_dispatch (device, INC_PIPELINE_CONV_GEMM, src, weights, dst, NULL,
-                     params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP));
+                     params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
     }
   else
     _inc_dispatch (device, INC_PIPELINE_CONV_NAIVE, src, weights, dst, NULL,
-                   params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP));
+                   params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP), 1);
 }
 
 void
 _inc_record_pool (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
                   const IncPoolParams *params)
 {
-  guint64 n = (guint64) params->out_h * params->out_w * params->channels;
   _inc_dispatch (device, INC_PIPELINE_POOL_FORWARD, src, NULL, dst, NULL,
-                 params, sizeof *params, div_up (n, SMALL_WORKGROUP));
+                 params, sizeof *params,
+                 div_up (params->channels, CHANNEL_WORKGROUP) * params->out_w, params->out_h);
 }
 
 void
 _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *x,
                            const IncBuffer *dx, const IncPoolParams *params)
 {
-  guint64 n = (guint64) params->in_h * params->in_w * params->channels;
   _inc_dispatch (device, INC_PIPELINE_POOL_BACKWARD, dy, NULL, dx, x,
-                 params, sizeof *params, div_up (n, SMALL_WORKGROUP));
+                 params, sizeof *params,
+                 div_up (params->channels, CHANNEL_WORKGROUP) * params->in_w, params->in_h);
 }
 
 void
@@ -56,9 +60,11 @@ _inc_record_elementwise (IncDevice *device, const IncBuffer *src, const IncBuffe
 {
   guint64 bh = MAX (0, params->h - 2 * params->border);
   guint64 bw = MAX (0, params->w - 2 * params->border);
-  guint64 n = bh * bw * MAX (0, params->c1 - params->c0);
+  guint64 nc = MAX (0, params->c1 - params->c0);
+  if (bh == 0 || bw == 0 || nc == 0)
+    return;
   _inc_dispatch (device, INC_PIPELINE_ELEMENTWISE, src, NULL, dst, aux,
-                 params, sizeof *params, div_up (n, SMALL_WORKGROUP));
+                 params, sizeof *params, div_up (nc, CHANNEL_WORKGROUP) * bw, bh);
 }
 
 gsize

@@ -97,6 +97,8 @@ record_seed (IncPass *pass, const IncObjective *objective, const IncLayerTerm *t
              const Term *term)
 {
   const View *v = &pass->views[term->node];
+
+  _inc_device_label (pass->device, "objective seed", pass->network->model->nodes[term->node].name, 0.0);
   IncElementwiseParams p = {
     .h = v->h, .w = v->w, .off = v->off, .stride = v->stride,
     .c0 = term->c0, .c1 = term->c1, .border = term->border,
@@ -181,11 +183,13 @@ record_backward (IncPass *pass, const gboolean *active)
                 .h = v->h, .w = v->w, .off = v->off, .stride = v->stride,
                 .c0 = 0, .c1 = v->c, .mode = INC_ELEMENTWISE_RELU_MASK,
               };
+              _inc_device_label (device, "relu mask backward", n->name, 0.0);
               _inc_record_elementwise (device, NULL, &pass->grads[v->root],
                                        &pass->acts[v->root], &m);
               _inc_device_barrier (device);
             }
           _inc_pass_conv_params (pass, i, TRUE, &p);
+          _inc_pass_label (pass, i, TRUE);
           _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->grads[v->root],
                             &pass->network->weights, &pass->grads[in_root], &p);
         }
@@ -193,6 +197,7 @@ record_backward (IncPass *pass, const gboolean *active)
         {
           IncPoolParams p;
           _inc_pass_pool_params (pass, i, &p);
+          _inc_pass_label (pass, i, TRUE);
           _inc_record_pool_backward (device, &pass->grads[v->root], &pass->acts[in_root],
                                      &pass->grads[in_root], &p);
         }

@@ -31,3 +31,5 @@ void     _inc_pass_conv_params    (IncPass *pass, guint node, gboolean backward,
 void     _inc_pass_pool_params    (IncPass *pass, guint node, IncPoolParams *p);
 gboolean _inc_pass_read_view      (IncPass *pass, IncBuffer *buffers, int node, float *out,
                                    GError **error);
+/* Names the next dispatch of node for the profile. */
+void     _inc_pass_label          (IncPass *pass, guint node, gboolean backward);

@@ -267,6 +267,26 @@ _inc_pass_pool_params (IncPass *pass, guint i, IncPoolParams *p)
   };
 }
 
+void
+_inc_pass_label (IncPass *pass, guint node, gboolean backward)
+{
+  const IncNode *n = &pass->network->model->nodes[node];
+  const View *in = &pass->views[n->inputs[0]];
+  const View *out = &pass->views[node];
+  const char *dir = backward ? "backward" : "forward";
+  g_autofree char *kind = NULL;
+  double flops = 0.0;
+
+  if (n->op == INC_OP_CONV)
+    {
+      kind = g_strdup_printf ("conv %dx%d%s %s", n->kh, n->kw, n->sh > 1 ? "/2" : "", dir);
+      flops = 2.0 * out->h * out->w * out->c * n->kh * n->kw * in->c;
+    }
+  else
+    kind = g_strdup_printf ("%s %s", n->op == INC_OP_MAXPOOL ? "maxpool" : "avgpool", dir);
+  _inc_device_label (pass->device, g_intern_string (kind), n->name, flops);
+}
+
 gboolean
 inc_pass_forward (IncPass *pass, GError **error)
 {
@@ -286,6 +306,7 @@ inc_pass_forward (IncPass *pass, GError **error)
         {
           IncConvParams p;
           _inc_pass_conv_params (pass, i, FALSE, &p);
+          _inc_pass_label (pass, i, FALSE);
           _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->acts[in_root],
                             &pass->network->weights, &pass->acts[out_root], &p);
         }
@@ -293,6 +314,7 @@ inc_pass_forward (IncPass *pass, GError **error)
         {
           IncPoolParams p;
           _inc_pass_pool_params (pass, i, &p);
+          _inc_pass_label (pass, i, FALSE);
           _inc_record_pool (device, &pass->acts[in_root], &pass->acts[out_root], &p);
         }
       _inc_device_barrier (device);

@@ -67,6 +67,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
     { 1, VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
     { 2, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
     { 3, VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+    { 4, VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
   };
   VkDescriptorSetLayoutCreateInfo set_info = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
@@ -121,17 +122,20 @@ _inc_dispatch (IncDevice       *device,
                const IncBuffer *aux,
                const void      *push,
                guint32          push_size,
-               guint32          n_groups)
+               guint32          n_groups,
+               guint32          gz)
 {
-  VkWriteDescriptorSet writes[4];
+  VkWriteDescriptorSet writes[5];
   VkDescriptorBufferInfo dst_info;
   guint32 n = 0;
   guint8 constants[PUSH_CONSTANT_BYTES] = { 0 };
   guint32 gx, gy;
 
   g_return_if_fail (push_size <= PUSH_CONSTANT_BYTES);
-  if (n_groups == 0)
+  if (n_groups == 0 || gz == 0)
     return;
+  /* Counts beyond the per-dimension limit are spread over x and y (the
+   * shaders flatten them back with groups_x). */
   gx = MIN (n_groups, MAX_GROUPS_X);
   gy = (n_groups + gx - 1) / gx;
 
@@ -156,6 +160,15 @@ _inc_dispatch (IncDevice       *device,
         .pBufferInfo = &dst_info,
       };
     }
+  /* The destination is also bound as an R32F storage texel buffer: on
+   * lavapipe imageLoad/imageStore are much cheaper than SSBO accesses at
+   * computed addresses, which matters for the memory-bound passes. */
+  if (dst != NULL && dst->view_r32 != VK_NULL_HANDLE)
+    writes[n++] = (VkWriteDescriptorSet) {
+      .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 4,
+      .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
+      .pTexelBufferView = &dst->view_r32,
+    };
   if (aux != NULL)
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 3,
@@ -173,5 +186,7 @@ _inc_dispatch (IncDevice       *device,
                                device->pipeline_layout, 0, n, writes);
   vkCmdPushConstants (device->command_buffer, device->pipeline_layout,
                       VK_SHADER_STAGE_COMPUTE_BIT, 0, PUSH_CONSTANT_BYTES, constants);
-  vkCmdDispatch (device->command_buffer, gx, gy, 1);
+  _inc_profile_before (device);
+  vkCmdDispatch (device->command_buffer, gx, gy, gz);
+  _inc_profile_after (device);
 }

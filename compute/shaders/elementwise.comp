@@ -4,10 +4,10 @@
 // All work on a view (h, w, offset, stride) restricted to channels c0..c1-1
 // and to the box `border` pixels inside each edge.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
+layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;  // MODE_ADD_SRC: dense, from src_off
-layout(binding = 2) buffer Dst { float dst[]; };
+layout(binding = 4, r32f) uniform imageBuffer dst;
 layout(binding = 3) uniform samplerBuffer aux;  // activations, same view
 
 layout(push_constant) uniform Params {
@@ -25,23 +25,28 @@ layout(push_constant) uniform Params {
 
 void main ()
 {
-  int idx = int((gl_WorkGroupID.y * uint(p.groups_x) + gl_WorkGroupID.x) * 64u +
-                gl_LocalInvocationID.x);
+  // Dispatched as (channel blocks x box width, ..., box height): channels
+  // along the lanes, so no per-value integer division.
   int nc = p.c1 - p.c0;
-  int bh = p.h - 2 * p.border, bw = p.w - 2 * p.border;
-  if (nc <= 0 || bh <= 0 || bw <= 0 || idx >= bh * bw * nc)
+  int bw = p.w - 2 * p.border;
+  int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
+  int cblocks = (nc + 31) / 32;
+  int bx = group_index / cblocks;
+  int c = (group_index % cblocks) * 32 + int(gl_LocalInvocationID.x);
+  if (bx >= bw || c >= nc)
     return;
-  int c = idx % nc;
-  int pix = idx / nc;
-  int y = pix / bw + p.border, x = pix % bw + p.border;
+  int x = bx + p.border, y = int(gl_WorkGroupID.z) + p.border;
+  int idx = (int(gl_WorkGroupID.z) * bw + bx) * nc + c;
   int o = (y * p.w + x) * p.stride + p.off + p.c0 + c;
 
+  float d = imageLoad (dst, o).x;
   if (p.mode == MODE_ADD_CONSTANT)
-    dst[o] += p.value;
+    d += p.value;
   else if (p.mode == MODE_ADD_SCALED_AUX)
-    dst[o] += p.value * texelFetch (aux, o).x;
+    d += p.value * texelFetch (aux, o).x;
   else if (p.mode == MODE_RELU_MASK)
-    dst[o] = texelFetch (aux, o).x > 0.0 ? dst[o] : 0.0;
+    d = texelFetch (aux, o).x > 0.0 ? d : 0.0;
   else
-    dst[o] += texelFetch (src, p.src_off + idx).x;
+    d += texelFetch (src, p.src_off + idx).x;
+  imageStore (dst, o, vec4 (d));
 }

@@ -13,9 +13,14 @@ layout(push_constant) uniform PoolParams {
 // Keras 'same' average pools divide by the count of real (non-padding) pixels.
 #define MODE_AVG 1
 
-uint flat_group_id ()
+// Dispatched as (channel blocks x width, ..., height): 32 channels along
+// the lanes, one pixel per workgroup; all divisions here are per workgroup.
+ivec3 pixel_and_channel (int width)
 {
-  return gl_WorkGroupID.y * uint(p.groups_x) + gl_WorkGroupID.x;
+  int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
+  int cblocks = (p.channels + 31) / 32;
+  return ivec3 (group_index / cblocks, int(gl_WorkGroupID.z),
+                (group_index % cblocks) * 32 + int(gl_LocalInvocationID.x));
 }
 
 int in_index (int y, int x, int c)

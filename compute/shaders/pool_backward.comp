@@ -5,22 +5,20 @@
 // the first maximum of each window in scan order (as TensorFlow and PyTorch
 // do). The result is added to what the gradient buffer already holds.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
+layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer dy;  // gradient of the output
-layout(binding = 2) buffer Dst { float dx[]; }; // gradient of the input
+layout(binding = 4, r32f) uniform imageBuffer dx; // gradient of the input
 layout(binding = 3) uniform samplerBuffer x;   // the input activations
 
 #include "pool.glsl"
 
 void main ()
 {
-  int idx = int(flat_group_id () * 64u + gl_LocalInvocationID.x);
-  if (idx >= p.in_h * p.in_w * p.channels)
+  ivec3 at = pixel_and_channel (p.in_w);
+  int ix = at.x, iy = at.y, c = at.z;
+  if (ix >= p.in_w || c >= p.channels)
     return;
-  int c = idx % p.channels;
-  int pix = idx / p.channels;
-  int iy = pix / p.in_w, ix = pix % p.in_w;
 
   // Outputs o whose window [o*s - pad, o*s - pad + k) contains i.
   int oya = max (0, (iy + p.pad_t - p.kh + p.stride) / p.stride);
@@ -59,5 +57,6 @@ void main ()
         if (best_y == iy && best_x == ix)
           acc += g;
       }
-  dx[in_index (iy, ix, c)] += acc;
+  int o = in_index (iy, ix, c);
+  imageStore (dx, o, imageLoad (dx, o) + vec4 (acc));
 }

@@ -1,21 +1,20 @@
 #version 450
 // pool_forward.comp: max or average pooling, one invocation per output.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
+layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;
-layout(binding = 2) buffer Dst { float dst[]; };
+layout(binding = 4, r32f) uniform writeonly imageBuffer dst;
 
 #include "pool.glsl"
 
 void main ()
 {
-  int idx = int(flat_group_id () * 64u + gl_LocalInvocationID.x);
-  if (idx >= p.out_h * p.out_w * p.channels)
+  ivec3 at = pixel_and_channel (p.out_w);
+  int ox = at.x, oy = at.y, c = at.z;
+  if (ox >= p.out_w || c >= p.channels)
     return;
-  int c = idx % p.channels;
-  int pix = idx / p.channels;
-  int oy = pix / p.out_w, ox = pix % p.out_w;
+  int pix = oy * p.out_w + ox;
   int y0 = oy * p.stride - p.pad_t, x0 = ox * p.stride - p.pad_l;
   int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
   int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
@@ -29,5 +28,5 @@ void main ()
       }
   if (p.mode == MODE_AVG)
     acc /= float ((yb - ya) * (xb - xa));
-  dst[pix * p.out_stride + p.out_off + c] = acc;
+  imageStore (dst, pix * p.out_stride + p.out_off + c, vec4 (acc));
 }
