@@ -8,6 +8,7 @@
  * along y and z: no integer division per value, which lavapipe executes
  * lane by lane. */
 #define CHANNEL_WORKGROUP 32
+#define PIXELS_PER_GROUP 16   /* pool.glsl, elementwise.comp */
 
 static guint32
 div_up (guint64 a, guint64 b)
@@ -42,7 +43,8 @@ _inc_record_pool (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
 {
   _inc_dispatch (device, INC_PIPELINE_POOL_FORWARD, src, NULL, dst, NULL,
                  params, sizeof *params,
-                 div_up (params->channels, CHANNEL_WORKGROUP) * params->out_w, params->out_h);
+                 div_up (params->channels, CHANNEL_WORKGROUP) *
+                 div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);
 }
 
 void
@@ -51,7 +53,8 @@ _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuff
 {
   _inc_dispatch (device, INC_PIPELINE_POOL_BACKWARD, dy, NULL, dx, x,
                  params, sizeof *params,
-                 div_up (params->channels, CHANNEL_WORKGROUP) * params->in_w, params->in_h);
+                 div_up (params->channels, CHANNEL_WORKGROUP) *
+                 div_up (params->in_w, PIXELS_PER_GROUP), params->in_h);
 }
 
 void
@@ -64,7 +67,7 @@ _inc_record_elementwise (IncDevice *device, const IncBuffer *src, const IncBuffe
   if (bh == 0 || bw == 0 || nc == 0)
     return;
   _inc_dispatch (device, INC_PIPELINE_ELEMENTWISE, src, NULL, dst, aux,
-                 params, sizeof *params, div_up (nc, CHANNEL_WORKGROUP) * bw, bh);
+                 params, sizeof *params, div_up (nc, CHANNEL_WORKGROUP) * div_up (bw, PIXELS_PER_GROUP), bh);
 }
 
 gsize

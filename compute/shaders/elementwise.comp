@@ -27,26 +27,31 @@ void main ()
 {
   // Dispatched as (channel blocks x box width, ..., box height): channels
   // along the lanes, so no per-value integer division.
+  // Each workgroup takes a run of 16 pixels of a row (lavapipe pays per
+  // workgroup, so they must not be tiny).
   int nc = p.c1 - p.c0;
   int bw = p.w - 2 * p.border;
   int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
   int cblocks = (nc + 31) / 32;
-  int bx = group_index / cblocks;
+  int bx0 = (group_index / cblocks) * 16;
   int c = (group_index % cblocks) * 32 + int(gl_LocalInvocationID.x);
-  if (bx >= bw || c >= nc)
+  if (c >= nc)
     return;
-  int x = bx + p.border, y = int(gl_WorkGroupID.z) + p.border;
-  int idx = (int(gl_WorkGroupID.z) * bw + bx) * nc + c;
-  int o = (y * p.w + x) * p.stride + p.off + p.c0 + c;
-
-  float d = imageLoad (dst, o).x;
-  if (p.mode == MODE_ADD_CONSTANT)
-    d += p.value;
-  else if (p.mode == MODE_ADD_SCALED_AUX)
-    d += p.value * texelFetch (aux, o).x;
-  else if (p.mode == MODE_RELU_MASK)
-    d = texelFetch (aux, o).x > 0.0 ? d : 0.0;
-  else
-    d += texelFetch (src, p.src_off + idx).x;
-  imageStore (dst, o, vec4 (d));
+  int y = int(gl_WorkGroupID.z) + p.border;
+  for (int bx = bx0; bx < min (bx0 + 16, bw); bx++)
+    {
+      int x = bx + p.border;
+      int idx = (int(gl_WorkGroupID.z) * bw + bx) * nc + c;
+      int o = (y * p.w + x) * p.stride + p.off + p.c0 + c;
+      float d = imageLoad (dst, o).x;
+      if (p.mode == MODE_ADD_CONSTANT)
+        d += p.value;
+      else if (p.mode == MODE_ADD_SCALED_AUX)
+        d += p.value * texelFetch (aux, o).x;
+      else if (p.mode == MODE_RELU_MASK)
+        d = texelFetch (aux, o).x > 0.0 ? d : 0.0;
+      else
+        d += texelFetch (src, p.src_off + idx).x;
+      imageStore (dst, o, vec4 (d));
+    }
 }

@@ -13,13 +13,16 @@ layout(push_constant) uniform PoolParams {
 // Keras 'same' average pools divide by the count of real (non-padding) pixels.
 #define MODE_AVG 1
 
-// Dispatched as (channel blocks x width, ..., height): 32 channels along
-// the lanes, one pixel per workgroup; all divisions here are per workgroup.
-ivec3 pixel_and_channel (int width)
+// Dispatched as (channel blocks x width / PIXELS_PER_GROUP, ..., height):
+// 32 channels along the lanes, a run of PIXELS_PER_GROUP pixels of a row per
+// workgroup (lavapipe pays per workgroup, so they must not be tiny); all
+// divisions here are per workgroup. Returns (first x, y, channel).
+#define PIXELS_PER_GROUP 16
+ivec3 pixel_and_channel ()
 {
   int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
   int cblocks = (p.channels + 31) / 32;
-  return ivec3 (group_index / cblocks, int(gl_WorkGroupID.z),
+  return ivec3 ((group_index / cblocks) * PIXELS_PER_GROUP, int(gl_WorkGroupID.z),
                 (group_index % cblocks) * 32 + int(gl_LocalInvocationID.x));
 }
 

@@ -15,48 +15,51 @@ layout(binding = 3) uniform samplerBuffer x;   // the input activations
 
 void main ()
 {
-  ivec3 at = pixel_and_channel (p.in_w);
-  int ix = at.x, iy = at.y, c = at.z;
-  if (ix >= p.in_w || c >= p.channels)
+  ivec3 at = pixel_and_channel ();
+  int iy = at.y, c = at.z;
+  if (c >= p.channels)
     return;
-
   // Outputs o whose window [o*s - pad, o*s - pad + k) contains i.
   int oya = max (0, (iy + p.pad_t - p.kh + p.stride) / p.stride);
   int oyb = min (p.out_h - 1, (iy + p.pad_t) / p.stride);
-  int oxa = max (0, (ix + p.pad_l - p.kw + p.stride) / p.stride);
-  int oxb = min (p.out_w - 1, (ix + p.pad_l) / p.stride);
+  int ix_end = min (at.x + PIXELS_PER_GROUP, p.in_w);
 
-  float acc = 0.0;
-  for (int oy = oya; oy <= oyb; oy++)
-    for (int ox = oxa; ox <= oxb; ox++)
-      {
-        int y0 = oy * p.stride - p.pad_t, x0 = ox * p.stride - p.pad_l;
-        if (iy < y0 || iy >= y0 + p.kh || ix < x0 || ix >= x0 + p.kw)
-          continue;
-        int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
-        int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
-        float g = texelFetch (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c).x;
-        if (p.mode == MODE_AVG)
+  for (int ix = at.x; ix < ix_end; ix++)
+    {
+      int oxa = max (0, (ix + p.pad_l - p.kw + p.stride) / p.stride);
+      int oxb = min (p.out_w - 1, (ix + p.pad_l) / p.stride);
+      float acc = 0.0;
+      for (int oy = oya; oy <= oyb; oy++)
+        for (int ox = oxa; ox <= oxb; ox++)
           {
-            acc += g / float ((yb - ya) * (xb - xa));
-            continue;
-          }
-        int best_y = ya, best_x = xa;
-        float best = texelFetch (x, in_index (ya, xa, c)).x;
-        for (int y = ya; y < yb; y++)
-          for (int xx = xa; xx < xb; xx++)
-            {
-              float v = texelFetch (x, in_index (y, xx, c)).x;
-              if (v > best)
+            int y0 = oy * p.stride - p.pad_t, x0 = ox * p.stride - p.pad_l;
+            if (iy < y0 || iy >= y0 + p.kh || ix < x0 || ix >= x0 + p.kw)
+              continue;
+            int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
+            int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
+            float g = texelFetch (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c).x;
+            if (p.mode == MODE_AVG)
+              {
+                acc += g / float ((yb - ya) * (xb - xa));
+                continue;
+              }
+            int best_y = ya, best_x = xa;
+            float best = texelFetch (x, in_index (ya, xa, c)).x;
+            for (int y = ya; y < yb; y++)
+              for (int xx = xa; xx < xb; xx++)
                 {
-                  best = v;
-                  best_y = y;
-                  best_x = xx;
+                  float v = texelFetch (x, in_index (y, xx, c)).x;
+                  if (v > best)
+                    {
+                      best = v;
+                      best_y = y;
+                      best_x = xx;
+                    }
                 }
-            }
-        if (best_y == iy && best_x == ix)
-          acc += g;
-      }
-  int o = in_index (iy, ix, c);
-  imageStore (dx, o, imageLoad (dx, o) + vec4 (acc));
+            if (best_y == iy && best_x == ix)
+              acc += g;
+          }
+      int o = in_index (iy, ix, c);
+      imageStore (dx, o, imageLoad (dx, o) + vec4 (acc));
+    }
 }
