@@ -111,17 +111,23 @@ void     _inc_device_barrier  (IncDevice *device);
 gboolean _inc_pipelines_init  (IncDevice *device, GError **error);
 void     _inc_pipelines_clear (IncDevice *device);
 
-/* Records one dispatch: bindings 0 (src, R32F view), 1 (weights, RGBA32F
- * view), 2 (dst, storage buffer), 3 (aux, R32F view); NULL = unused. The
+/* What a dispatch reads and writes; NULL = unused. */
+typedef struct {
+  const IncBuffer *src;      /* binding 0: R32F uniform texel buffer */
+  const IncBuffer *weights;  /* binding 1: RGBA32F uniform texel buffer */
+  const IncBuffer *dst;      /* binding 2: storage buffer, and binding 4:
+                                R32F storage texel buffer of the same */
+  const IncBuffer *aux;      /* binding 3: R32F uniform texel buffer */
+  const IncBuffer *aux_out;  /* binding 5: R32F storage texel buffer */
+} IncBindings;
+
+/* Records one dispatch with these bindings. The
  * push constants are copied, their last field set to the workgroup count
  * along x; n_groups workgroups (spread over x and y when past the
  * per-dimension limit) times gz along z. */
 void     _inc_dispatch        (IncDevice       *device,
                                IncPipelineId    pipeline,
-                               const IncBuffer *src,
-                               const IncBuffer *weights,
-                               const IncBuffer *dst,
-                               const IncBuffer *aux,
+                               const IncBindings *bindings,
                                const void      *push,
                                guint32          push_size,
                                guint32          n_groups,

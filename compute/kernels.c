@@ -23,35 +23,66 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
 {
   guint64 npix = (guint64) params->out_h * params->out_w;
 
+  IncConvParams plain = *params;
+
+  /* The naive kernel and forward convolutions use one phase. */
+  plain.out_step = plain.tap_step = 1;
+  plain.phase_y = plain.phase_x = plain.tap_y0 = plain.tap_x0 = 0;
+  params = &plain;
   if (kernel == INC_CONV_KERNEL_AUTO)
     kernel = device->use_gemm ? INC_CONV_KERNEL_GEMM : INC_CONV_KERNEL_NAIVE;
   if (kernel == INC_CONV_KERNEL_GEMM && device->use_gemm)
     {
+      /* Up-sampled (transposed, strided) convolutions run phase by phase,
+       * each phase with only the kernel taps that meet real input values. */
+      int u = params->up;
+      /* Skipped phases keep what the buffer holds: fine when adding. */
+      g_return_if_fail (u == 1 || (params->flags & INC_CONV_ACCUMULATE));
       guint64 cout4 = (params->cout + 3) / 4;
-      guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
-      _inc_dispatch (device, INC_PIPELINE_CONV_GEMM, src, weights, dst, NULL,
-                     params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
+      for (int py = 0; py < u; py++)
+        for (int px = 0; px < u; px++)
+          {
+            IncConvParams phase = *params;
+            guint64 ph = (params->out_h - py + u - 1) / u;
+            guint64 pw = (params->out_w - px + u - 1) / u;
+            phase.out_step = u;
+            phase.phase_y = py;
+            phase.phase_x = px;
+            phase.tap_step = u;
+            /* (phase + tap - pad) must be a multiple of u. */
+            phase.tap_y0 = ((params->pad_t - py) % u + u) % u;
+            phase.tap_x0 = ((params->pad_l - px) % u + u) % u;
+            if (ph == 0 || pw == 0 || phase.tap_y0 >= params->kh || phase.tap_x0 >= params->kw)
+              continue;  /* no output here, or no tap reaches it: stays as it is */
+            guint64 groups = div_up (ph * pw, 16) * (guint64) div_up (cout4, 8);
+            _inc_dispatch (device, INC_PIPELINE_CONV_GEMM,
+                           &(IncBindings) { .src = src, .weights = weights, .dst = dst },
+                           &phase, sizeof phase, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
+          }
     }
   else
-    _inc_dispatch (device, INC_PIPELINE_CONV_NAIVE, src, weights, dst, NULL,
+    _inc_dispatch (device, INC_PIPELINE_CONV_NAIVE,
+                   &(IncBindings) { .src = src, .weights = weights, .dst = dst },
                    params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP), 1);
 }
 
 void
 _inc_record_pool (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
-                  const IncPoolParams *params)
+                  const IncBuffer *argmax, const IncPoolParams *params)
 {
-  _inc_dispatch (device, INC_PIPELINE_POOL_FORWARD, src, NULL, dst, NULL,
+  _inc_dispatch (device, INC_PIPELINE_POOL_FORWARD,
+                 &(IncBindings) { .src = src, .dst = dst, .aux_out = argmax },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
                  div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);
 }
 
 void
-_inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *x,
+_inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *argmax,
                            const IncBuffer *dx, const IncPoolParams *params)
 {
-  _inc_dispatch (device, INC_PIPELINE_POOL_BACKWARD, dy, NULL, dx, x,
+  _inc_dispatch (device, INC_PIPELINE_POOL_BACKWARD,
+                 &(IncBindings) { .src = dy, .dst = dx, .aux = argmax },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
                  div_up (params->in_w, PIXELS_PER_GROUP), params->in_h);
@@ -66,7 +97,8 @@ _inc_record_elementwise (IncDevice *device, const IncBuffer *src, const IncBuffe
   guint64 nc = MAX (0, params->c1 - params->c0);
   if (bh == 0 || bw == 0 || nc == 0)
     return;
-  _inc_dispatch (device, INC_PIPELINE_ELEMENTWISE, src, NULL, dst, aux,
+  _inc_dispatch (device, INC_PIPELINE_ELEMENTWISE,
+                 &(IncBindings) { .src = src, .dst = dst, .aux = aux },
                  params, sizeof *params, div_up (nc, CHANNEL_WORKGROUP) * div_up (bw, PIXELS_PER_GROUP), bh);
 }
 

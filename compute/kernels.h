@@ -10,6 +10,7 @@ typedef struct {
   gint32 out_h, out_w, out_off, out_stride, cout;
   gint32 kh, kw, stride, up, pad_t, pad_l;
   gint32 w_off, bias_off, flags;
+  gint32 out_step, phase_y, phase_x, tap_y0, tap_x0, tap_step;  /* set by _inc_record_conv */
   gint32 groups_x;
 } IncConvParams;
 
@@ -56,15 +57,18 @@ void _inc_record_conv        (IncDevice           *device,
                               const IncBuffer     *weights,
                               const IncBuffer     *dst,
                               const IncConvParams *params);
+/* Max pools also write, to argmax (dense out_h x out_w x channels), where
+ * in its window each maximum was found; their backward pass reads it. */
 void _inc_record_pool        (IncDevice           *device,
                               const IncBuffer     *src,
                               const IncBuffer     *dst,
+                              const IncBuffer     *argmax,
                               const IncPoolParams *params);
-/* dy: gradient of the pool's output; x: its input; dx: gradient of the
- * input (added to). */
+/* dy: gradient of the pool's output; dx: gradient of its input (added to);
+ * argmax: as the forward pass wrote it (max pools only). */
 void _inc_record_pool_backward (IncDevice           *device,
                                 const IncBuffer     *dy,
-                                const IncBuffer     *x,
+                                const IncBuffer     *argmax,
                                 const IncBuffer     *dx,
                                 const IncPoolParams *params);
 void _inc_record_elementwise (IncDevice                  *device,

@@ -198,7 +198,8 @@ record_backward (IncPass *pass, const gboolean *active)
           IncPoolParams p;
           _inc_pass_pool_params (pass, i, &p);
           _inc_pass_label (pass, i, TRUE);
-          _inc_record_pool_backward (device, &pass->grads[v->root], &pass->acts[in_root],
+          _inc_record_pool_backward (device, &pass->grads[v->root],
+                                     n->op == INC_OP_MAXPOOL ? &pass->argmax[i] : NULL,
                                      &pass->grads[in_root], &p);
         }
       _inc_device_barrier (device);

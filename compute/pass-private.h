@@ -20,6 +20,7 @@ struct _IncPass {
   gboolean   *needed;     /* ancestors of the target layers */
   IncBuffer  *acts;       /* per root node */
   IncBuffer  *grads;
+  IncBuffer  *argmax;     /* per max pool: where each maximum was */
   IncBuffer   seed;       /* uploaded seeds (guided objectives) */
   gboolean    forward_done;
 };

@@ -79,6 +79,9 @@ compute_shapes (IncPass *pass, GError **error)
             }
           continue;
         }
+      if (n->sh != n->sw)
+        return _inc_pass_invalid (error, "layer %s has different strides along x and y, "
+                                  "which this engine does not support", n->name);
       inc_node_output_size (n, in->h, in->w, &v->h, &v->w);
       v->c = n->cout;
       if (v->h < 1 || v->w < 1)
@@ -165,6 +168,7 @@ inc_pass_new (IncNetwork *network, int height, int width,
   pass->views = g_new0 (View, pass->n_nodes);
   pass->acts = g_new0 (IncBuffer, pass->n_nodes);
   pass->grads = g_new0 (IncBuffer, pass->n_nodes);
+  pass->argmax = g_new0 (IncBuffer, pass->n_nodes);
 
   if (!compute_shapes (pass, error) || !assign_views (pass, error))
     return NULL;
@@ -174,6 +178,10 @@ inc_pass_new (IncNetwork *network, int height, int width,
       const View *v = &pass->views[i];
       VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->c * sizeof (float);
 
+      if (pass->needed[i] && model->nodes[i].op == INC_OP_MAXPOOL &&
+          !_inc_buffer_init (pass->device, &pass->argmax[i],
+                             (VkDeviceSize) v->h * v->w * v->c * sizeof (float), TRUE, error))
+        return NULL;
       if (!pass->needed[i] || v->root != (int) i)
         continue;
       if (!_inc_buffer_init (pass->device, &pass->acts[i], bytes, TRUE, error) ||
@@ -194,6 +202,8 @@ inc_pass_free (IncPass *pass)
         _inc_buffer_clear (pass->device, &pass->acts[i]);
       if (pass->grads[i].buffer)
         _inc_buffer_clear (pass->device, &pass->grads[i]);
+      if (pass->argmax[i].buffer)
+        _inc_buffer_clear (pass->device, &pass->argmax[i]);
     }
   if (pass->seed.buffer)
     _inc_buffer_clear (pass->device, &pass->seed);
@@ -201,6 +211,7 @@ inc_pass_free (IncPass *pass)
   g_free (pass->needed);
   g_free (pass->acts);
   g_free (pass->grads);
+  g_free (pass->argmax);
   g_free (pass);
 }
 
@@ -315,7 +326,8 @@ inc_pass_forward (IncPass *pass, GError **error)
           IncPoolParams p;
           _inc_pass_pool_params (pass, i, &p);
           _inc_pass_label (pass, i, FALSE);
-          _inc_record_pool (device, &pass->acts[in_root], &pass->acts[out_root], &p);
+          _inc_record_pool (device, &pass->acts[in_root], &pass->acts[out_root],
+                            n->op == INC_OP_MAXPOOL ? &pass->argmax[i] : NULL, &p);
         }
       _inc_device_barrier (device);
     }

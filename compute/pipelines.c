@@ -68,6 +68,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
     { 2, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
     { 3, VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
     { 4, VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+    { 5, VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
   };
   VkDescriptorSetLayoutCreateInfo set_info = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
@@ -116,16 +117,15 @@ _inc_pipelines_clear (IncDevice *device)
 void
 _inc_dispatch (IncDevice       *device,
                IncPipelineId    pipeline,
-               const IncBuffer *src,
-               const IncBuffer *weights,
-               const IncBuffer *dst,
-               const IncBuffer *aux,
+               const IncBindings *bindings,
                const void      *push,
                guint32          push_size,
                guint32          n_groups,
                guint32          gz)
 {
-  VkWriteDescriptorSet writes[5];
+  VkWriteDescriptorSet writes[6];
+  const IncBuffer *src = bindings->src, *weights = bindings->weights;
+  const IncBuffer *dst = bindings->dst, *aux = bindings->aux, *aux_out = bindings->aux_out;
   VkDescriptorBufferInfo dst_info;
   guint32 n = 0;
   guint8 constants[PUSH_CONSTANT_BYTES] = { 0 };
@@ -174,6 +174,13 @@ _inc_dispatch (IncDevice       *device,
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 3,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
       .pTexelBufferView = &aux->view_r32,
+    };
+
+  if (aux_out != NULL)
+    writes[n++] = (VkWriteDescriptorSet) {
+      .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 5,
+      .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
+      .pTexelBufferView = &aux_out->view_r32,
     };
 
   /* Every parameter block ends with groups_x, for flattening 2D grids. */

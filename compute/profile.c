@@ -104,7 +104,9 @@ _inc_profile_after (IncDevice *device)
   g_ptr_array_add (device->query_kinds, (gpointer) (device->label_kind ? device->label_kind : "other"));
   g_ptr_array_add (device->query_layers, (gpointer) (device->label_layer ? device->label_layer : "other"));
   g_array_append_val (device->query_flops, device->label_flops);
-  _inc_device_label (device, NULL, NULL, 0.0);
+  /* A label covers every dispatch until the next one (a transposed
+   * convolution is several); its work is counted once. */
+  device->label_flops = 0.0;
 }
 
 static void

@@ -20,6 +20,11 @@ layout(push_constant) uniform ConvParams {
   int w_off;     // first texel of this layer's kernel in `weights`
   int bias_off;  // first texel of its bias, or -1
   int flags;     // FLAG_RELU, FLAG_ACCUMULATE
+  // A phase of the output (conv_gemm only): outputs out_step * o + phase,
+  // kernel taps tap0, tap0 + tap_step, ... A transposed convolution with
+  // up-sampling u, run as u x u phases, visits only the taps that land on
+  // real input values instead of multiplying zeros.
+  int out_step, phase_y, phase_x, tap_y0, tap_x0, tap_step;
   int groups_x;  // workgroups along x, to flatten 2D dispatches
 } p;
 

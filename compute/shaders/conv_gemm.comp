@@ -25,7 +25,10 @@ void main ()
   int group = int(flat_group_id () * 16u + (gl_LocalInvocationID.x >> 3));
   int cout4 = (p.cout + 3) / 4;
   int cblocks = (cout4 + 7) / 8;
-  int npix = p.out_h * p.out_w;
+  // This dispatch covers the phase grid: ph x pw outputs.
+  int ph = (p.out_h - p.phase_y + p.out_step - 1) / p.out_step;
+  int pw = (p.out_w - p.phase_x + p.out_step - 1) / p.out_step;
+  int npix = ph * pw;
   int pblocks = (npix + 15) / 16;
   int pb = group / cblocks;
   int cb = group % cblocks;
@@ -38,19 +41,19 @@ void main ()
   int wco = min (co4, cout4 - 1);
   int p0 = pb * 16 + int(lane);
   int p1 = p0 + 8;
-  int oy0 = p0 / p.out_w, ox0 = p0 % p.out_w;
-  int oy1 = p1 / p.out_w, ox1 = p1 % p.out_w;
+  int oy0 = (p0 / pw) * p.out_step + p.phase_y, ox0 = (p0 % pw) * p.out_step + p.phase_x;
+  int oy1 = (p1 / pw) * p.out_step + p.phase_y, ox1 = (p1 % pw) * p.out_step + p.phase_x;
   bool in0 = p0 < npix, in1 = p1 < npix;
 
   vec4 acc[16];
   for (int j = 0; j < 16; j++)
     acc[j] = vec4 (0.0);
 
-  for (int ky = 0; ky < p.kh; ky++)
+  for (int ky = p.tap_y0; ky < p.kh; ky += p.tap_step)
     {
       int iy0 = src_coord (oy0, ky, p.pad_t, p.in_h);
       int iy1 = src_coord (oy1, ky, p.pad_t, p.in_h);
-      for (int kx = 0; kx < p.kw; kx++)
+      for (int kx = p.tap_x0; kx < p.kw; kx += p.tap_step)
         {
           int ix0 = src_coord (ox0, kx, p.pad_l, p.in_w);
           int ix1 = src_coord (ox1, kx, p.pad_l, p.in_w);
@@ -85,9 +88,10 @@ void main ()
   int nc = min (4, p.cout - co4 * 4);
   for (int j = 0; j < 16; j++)
     {
-      int pix = pb * 16 + j;
-      if (pix >= npix)
+      int q = pb * 16 + j;
+      if (q >= npix)
         break;
+      int pix = ((q / pw) * p.out_step + p.phase_y) * p.out_w + (q % pw) * p.out_step + p.phase_x;
       vec4 v = acc[j] + bias;
       if (relu)
         v = max (v, vec4 (0.0));

@@ -3,13 +3,14 @@
 // invocation per input value visits the few windows that contain it, so
 // no two invocations write the same place. Max pools send the gradient to
 // the first maximum of each window in scan order (as TensorFlow and PyTorch
-// do). The result is added to what the gradient buffer already holds.
+// do), which the forward pass recorded. The result is added to what the
+// gradient buffer already holds.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer dy;  // gradient of the output
 layout(binding = 4, r32f) uniform imageBuffer dx; // gradient of the input
-layout(binding = 3) uniform samplerBuffer x;   // the input activations
+layout(binding = 3) uniform samplerBuffer argmax; // max pools: from pool_forward
 
 #include "pool.glsl"
 
@@ -43,20 +44,8 @@ void main ()
                 acc += g / float ((yb - ya) * (xb - xa));
                 continue;
               }
-            int best_y = ya, best_x = xa;
-            float best = texelFetch (x, in_index (ya, xa, c)).x;
-            for (int y = ya; y < yb; y++)
-              for (int xx = xa; xx < xb; xx++)
-                {
-                  float v = texelFetch (x, in_index (y, xx, c)).x;
-                  if (v > best)
-                    {
-                      best = v;
-                      best_y = y;
-                      best_x = xx;
-                    }
-                }
-            if (best_y == iy && best_x == ix)
+            int best = int (texelFetch (argmax, (oy * p.out_w + ox) * p.channels + c).x);
+            if (best == (iy - y0) * p.kw + (ix - x0))
               acc += g;
           }
       int o = in_index (iy, ix, c);
