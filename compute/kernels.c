@@ -18,7 +18,7 @@ div_up (guint64 a, guint64 b)
 
 void
 _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
-                  const IncBuffer *weights, const IncBuffer *dst,
+                  const IncBuffer *weights, const IncBuffer *dst, const IncBuffer *mask,
                   const IncConvParams *params)
 {
   guint64 npix = (guint64) params->out_h * params->out_w;
@@ -56,13 +56,13 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
               continue;  /* no output here, or no tap reaches it: stays as it is */
             guint64 groups = div_up (ph * pw, 16) * (guint64) div_up (cout4, 8);
             _inc_dispatch (device, INC_PIPELINE_CONV_GEMM,
-                           &(IncBindings) { .src = src, .weights = weights, .dst = dst },
+                           &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
                            &phase, sizeof phase, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
           }
     }
   else
     _inc_dispatch (device, INC_PIPELINE_CONV_NAIVE,
-                   &(IncBindings) { .src = src, .weights = weights, .dst = dst },
+                   &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
                    params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP), 1);
 }
 

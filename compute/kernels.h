@@ -16,6 +16,7 @@ typedef struct {
 
 #define INC_CONV_RELU       1
 #define INC_CONV_ACCUMULATE 2
+#define INC_CONV_MASK_INPUT 4   /* multiply the input by (mask > 0) */
 
 /* compute/shaders/pool.glsl: PoolParams */
 typedef struct {
@@ -40,7 +41,6 @@ typedef struct {
 
 #define INC_ELEMENTWISE_ADD_CONSTANT   0
 #define INC_ELEMENTWISE_ADD_SCALED_AUX 1
-#define INC_ELEMENTWISE_RELU_MASK      2
 #define INC_ELEMENTWISE_ADD_SRC        3
 
 typedef enum {
@@ -51,11 +51,14 @@ typedef enum {
 
 /* Each records one dispatch into the device's open command buffer; the
  * caller places barriers. */
+/* mask: with INC_CONV_MASK_INPUT, the buffer whose values > 0 let the
+ * input through (laid out as src). */
 void _inc_record_conv        (IncDevice           *device,
                               IncConvKernel        kernel,
                               const IncBuffer     *src,
                               const IncBuffer     *weights,
                               const IncBuffer     *dst,
+                              const IncBuffer     *mask,
                               const IncConvParams *params);
 /* Max pools also write, to argmax (dense out_h x out_w x channels), where
  * in its window each maximum was found; their backward pass reads it. */

@@ -177,21 +177,15 @@ record_backward (IncPass *pass, const gboolean *active)
       if (n->op == INC_OP_CONV)
         {
           IncConvParams p;
-          if (n->relu)
-            {
-              IncElementwiseParams m = {
-                .h = v->h, .w = v->w, .off = v->off, .stride = v->stride,
-                .c0 = 0, .c1 = v->c, .mode = INC_ELEMENTWISE_RELU_MASK,
-              };
-              _inc_device_label (device, "relu mask backward", n->name, 0.0);
-              _inc_record_elementwise (device, NULL, &pass->grads[v->root],
-                                       &pass->acts[v->root], &m);
-              _inc_device_barrier (device);
-            }
           _inc_pass_conv_params (pass, i, TRUE, &p);
           _inc_pass_label (pass, i, TRUE);
+          /* The ReLU's backward pass is folded into the transposed
+           * convolution's reads. */
+          if (n->relu)
+            p.flags |= INC_CONV_MASK_INPUT;
           _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->grads[v->root],
-                            &pass->network->weights, &pass->grads[in_root], &p);
+                            &pass->network->weights, &pass->grads[in_root],
+                            &pass->acts[v->root], &p);
         }
       else
         {

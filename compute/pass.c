@@ -319,7 +319,7 @@ inc_pass_forward (IncPass *pass, GError **error)
           _inc_pass_conv_params (pass, i, FALSE, &p);
           _inc_pass_label (pass, i, FALSE);
           _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->acts[in_root],
-                            &pass->network->weights, &pass->acts[out_root], &p);
+                            &pass->network->weights, &pass->acts[out_root], NULL, &p);
         }
       else
         {

@@ -30,6 +30,9 @@ layout(push_constant) uniform ConvParams {
 
 #define FLAG_RELU 1
 #define FLAG_ACCUMULATE 2
+// Backward: the input is a ReLU output's gradient; multiply it by
+// (activation > 0), read from `mask` at the same place.
+#define FLAG_MASK_INPUT 4
 
 // The source coordinate for output coordinate o and kernel tap k, or -1.
 int src_coord (int o, int k, int pad, int in_size)

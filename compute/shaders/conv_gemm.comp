@@ -15,6 +15,7 @@ layout(local_size_x = 128) in;
 layout(binding = 0) uniform samplerBuffer src;
 layout(binding = 1) uniform samplerBuffer weights;
 layout(binding = 2) buffer Dst { float dst[]; };
+layout(binding = 3) uniform samplerBuffer mask;
 
 #include "common.glsl"
 
@@ -67,6 +68,11 @@ void main ()
             {
               float x0 = texelFetch (src, a0 + ci).x;
               float x1 = texelFetch (src, a1 + ci).x;
+              if ((p.flags & FLAG_MASK_INPUT) != 0)
+                {
+                  x0 = texelFetch (mask, a0 + ci).x > 0.0 ? x0 : 0.0;
+                  x1 = texelFetch (mask, a1 + ci).x > 0.0 ? x1 : 0.0;
+                }
               x0 = v0 ? x0 : 0.0;
               x1 = v1 ? x1 : 0.0;
               vec4 b = texelFetch (weights, w);

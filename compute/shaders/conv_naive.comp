@@ -8,6 +8,7 @@ layout(local_size_x = 64) in;
 layout(binding = 0) uniform samplerBuffer src;
 layout(binding = 1) uniform samplerBuffer weights;
 layout(binding = 2) buffer Dst { float dst[]; };
+layout(binding = 3) uniform samplerBuffer mask;
 
 #include "common.glsl"
 
@@ -35,8 +36,9 @@ void main ()
             continue;
           int a = (iy * p.in_w + ix) * p.in_stride + p.in_off;
           int k = (ky * p.kw + kx) * p.cin;
+          bool masked = (p.flags & FLAG_MASK_INPUT) != 0;
           for (int ci = 0; ci < p.cin; ci++)
-            acc += texelFetch (src, a + ci).x *
+            acc += (masked && texelFetch (mask, a + ci).x <= 0.0 ? 0.0 : texelFetch (src, a + ci).x) *
                    texelFetch (weights, p.w_off + (k + ci) * cout4 + co / 4)[co % 4];
         }
     }

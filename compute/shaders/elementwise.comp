@@ -1,6 +1,6 @@
 #version 450
-// elementwise.comp: the small passes between convolutions: objective seeds,
-// the ReLU mask of the backward pass, and adding an uploaded gradient.
+// elementwise.comp: the small passes between convolutions: objective seeds
+// and adding an uploaded gradient.
 // All work on a view (h, w, offset, stride) restricted to channels c0..c1-1
 // and to the box `border` pixels inside each edge.
 #extension GL_GOOGLE_include_directive : require
@@ -20,7 +20,6 @@ layout(push_constant) uniform Params {
 
 #define MODE_ADD_CONSTANT 0   // dst += value                (mean seeds)
 #define MODE_ADD_SCALED_AUX 1 // dst += value * aux          (mean-square seeds)
-#define MODE_RELU_MASK 2      // dst = aux > 0 ? dst : 0     (backward ReLU)
 #define MODE_ADD_SRC 3        // dst += src                  (uploaded seeds)
 
 void main ()
@@ -48,8 +47,6 @@ void main ()
         d += p.value;
       else if (p.mode == MODE_ADD_SCALED_AUX)
         d += p.value * texelFetch (aux, o).x;
-      else if (p.mode == MODE_RELU_MASK)
-        d = texelFetch (aux, o).x > 0.0 ? d : 0.0;
       else
         d += texelFetch (src, p.src_off + idx).x;
       imageStore (dst, o, vec4 (d));
