@@ -327,6 +327,33 @@ update_image (float *image, const float *grad, gsize n, float step)
     image[i] = CLAMP (image[i] + step * (float) (grad[i] / (std + 1e-8)), -1.0f, 1.0f);
 }
 
+static void
+print_profile_table (IncDevice *device, gboolean by_layer, int steps)
+{
+  g_autoptr (GPtrArray) entries = inc_device_get_profile (device, by_layer);
+  double total = 0.0;
+
+  for (guint i = 0; i < entries->len; i++)
+    total += ((IncProfileEntry *) g_ptr_array_index (entries, i))->seconds;
+  printf ("# profile per %s, per step (device time %.3f s)\n", by_layer ? "layer" : "kind",
+          total / steps);
+  printf ("# %-28s %10s %6s %10s %8s\n", "name", "ms/step", "share", "GFLOP/step", "GFLOPS");
+  for (guint i = 0; i < entries->len; i++)
+    {
+      IncProfileEntry *e = g_ptr_array_index (entries, i);
+      printf ("  %-28s %10.2f %5.1f%% %10.3f %8.2f\n", e->name, 1e3 * e->seconds / steps,
+              100.0 * e->seconds / MAX (total, 1e-12), e->gflop / steps,
+              e->seconds > 0 ? e->gflop / e->seconds : 0.0);
+    }
+}
+
+static void
+print_profile (IncDevice *device, int steps)
+{
+  print_profile_table (device, FALSE, steps);
+  print_profile_table (device, TRUE, steps);
+}
+
 int
 inc_cli_bench (int argc, char **argv)
 {
@@ -340,6 +367,7 @@ inc_cli_bench (int argc, char **argv)
   guint n_terms = 0;
   char *layers = NULL, *model_path = NULL;
   int size = 512, steps = 3, device_index = -1, status = 0;
+  gboolean profile = FALSE;
   double value = 0.0, total = 0.0;
   GOptionEntry entries[] = {
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (default 512)", "N" },
@@ -347,6 +375,7 @@ inc_cli_bench (int argc, char **argv)
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Timed steps (default 3)", "N" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "PATH" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device_index, "Vulkan device number", "N" },
+    { "profile", 0, 0, G_OPTION_ARG_NONE, &profile, "Time every dispatch; print totals per kind and per layer", NULL },
     { NULL }
   };
 
@@ -379,6 +408,8 @@ inc_cli_bench (int argc, char **argv)
     goto fail;
 
   printf ("device=%s\n", inc_device_name (device));
+  if (profile && !inc_device_set_profiling (device, TRUE, &error))
+    goto fail;
   /* Step 0 warms the pipelines (the JIT compiles at first dispatch). */
   for (int s = 0; s <= steps; s++)
     {
@@ -394,7 +425,11 @@ inc_cli_bench (int argc, char **argv)
       fflush (stdout);
       if (s > 0)
         total += dt;
+      else
+        inc_device_reset_profile (device);  /* leave the JIT warm-up out */
     }
+  if (profile)
+    print_profile (device, steps);
   printf ("device_memory_peak_mb=%.1f\n", inc_device_memory_peak (device) / 1048576.0);
   printf ("seconds_per_step=%.4f\n", total / steps);
   free_terms (terms, n_terms);

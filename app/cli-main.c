@@ -18,6 +18,7 @@ static const Command commands[] = {
   { "probe", inc_cli_probe, "write activations and the input gradient" },
   { "bench", inc_cli_bench, "time forward + backward + update steps" },
   { "import-model", inc_cli_import_model, "import a model into the model directory" },
+  { "fetch-model", inc_cli_fetch_model, "download, verify and import a model" },
 };
 
 int

@@ -17,6 +17,7 @@ int inc_cli_layers       (int argc, char **argv);
 int inc_cli_probe        (int argc, char **argv);
 int inc_cli_bench        (int argc, char **argv);
 int inc_cli_import_model (int argc, char **argv);
+int inc_cli_fetch_model  (int argc, char **argv);
 int inc_cli_dream        (int argc, char **argv);
 
 /* Opens the device (index < 0: the default) and loads the model

@@ -39,7 +39,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IncImage, inc_image_free)
 /* Decodes a photo (any format gdk-pixbuf reads) into 3 channels in [-1, 1],
  * upright per its EXIF orientation, alpha flattened over white.  With
  * max_dim > 0 an image whose longest side exceeds it is scaled down to fit;
- * with max_dim <= 0 a side over INC_IMAGE_MAX_SIDE is a SIZE error. */
+ * with max_dim <= 0 a side over INC_IMAGE_MAX_SIDE is a SIZE error.  A
+ * max_dim over INC_IMAGE_MAX_SIDE counts as INC_IMAGE_MAX_SIDE. */
 IncImage *inc_image_load       (const char  *path,
                                 int          max_dim,
                                 GError     **error);

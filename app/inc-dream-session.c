@@ -1,0 +1,799 @@
+/* inc-dream-session.c: the live dream's threads.
+ *
+ * A run is one g_task_run_in_thread that steps an IncDream until it is
+ * paused, finished or fails. The dream object belongs to the session while
+ * idle and is lent to the run while it lasts. Between steps the worker
+ * picks up the newest recipe (under the run's mutex). Every N steps it
+ * renders a frame and leaves it in a one-frame mailbox; a single idle
+ * callback takes whatever is newest, so a slow main loop drops stale frames
+ * instead of queueing them. The main thread never waits on the worker. */
+#include "app/inc-dream-session.h"
+
+#include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "app/inc-image-rgba.h"
+#include "compute/dream-gradient.h"
+#include "compute/engine.h"
+#include "core/model.h"
+
+typedef struct {
+  IncDevice         *device;
+  IncModel          *model;
+  IncNetwork        *network;
+  IncGradientSource *gradients;
+  char              *device_name;
+} Engine;
+
+typedef struct {
+  IncImage *image;
+  GBytes   *rgba;
+} Frame;
+
+typedef struct {
+  gatomicrefcount   ref_count;
+  IncDreamSession  *session;     /* strong */
+  guint             generation;
+  GCancellable     *cancellable;
+  int               max_steps;   /* 0: until finished or paused */
+  IncDream         *dream;       /* lent by the session, or made here */
+  IncImage         *source;      /* for a new dream */
+  IncRecipe        *recipe;      /* for a new dream */
+  IncGradientSource *gradients;  /* the session's; outlives the run */
+  gboolean          finished;    /* set by the worker before returning */
+
+  GMutex            lock;        /* guards what follows */
+  IncRecipe        *pending_recipe;
+  int               preview_interval;
+  Frame            *pending_frame;
+  IncDreamProgress  pending_progress;
+  gboolean          have_progress;
+  gboolean          idle_queued;
+} Run;
+
+struct _IncDreamSession
+{
+  GObject           parent_instance;
+
+  Engine           *engine;
+  GCancellable     *engine_cancellable;
+
+  IncImage         *source;
+  IncDream         *dream;       /* NULL while lent to a run */
+  IncRecipe        *recipe;
+  int               preview_interval;
+  /* The dream is over (finished or lost with its device): the next start
+   * dreams on from the current image. */
+  gboolean          restart_from_current;
+  gboolean          finished;
+
+  Run              *run;
+  guint             generation;  /* bumped by reset and new sources */
+  gboolean          resume_after_stop;
+
+  Frame            *current;
+  IncDreamProgress  progress;
+};
+
+G_DEFINE_FINAL_TYPE (IncDreamSession, inc_dream_session, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_RUNNING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  FRAME,
+  PROGRESS,
+  STOPPED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean start_run (IncDreamSession *self, int max_steps, GError **error);
+
+/* Dreaming is background work: on a machine whose CPU is also the GPU
+ * (lavapipe), the UI's own rendering threads must win. Threads inherit the
+ * value, so the driver's threads, made while the engine loads here, do too. */
+static void
+lower_thread_priority (void)
+{
+#ifdef __linux__
+  if (getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)) < 10)
+    setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
+#endif
+}
+
+static void
+engine_free (Engine *engine)
+{
+  if (engine == NULL)
+    return;
+  g_clear_pointer (&engine->gradients, inc_gradient_source_free);
+  g_clear_pointer (&engine->network, inc_network_free);
+  g_clear_pointer (&engine->model, inc_model_free);
+  g_clear_pointer (&engine->device, inc_device_free);
+  g_free (engine->device_name);
+  g_free (engine);
+}
+
+static void
+frame_free (Frame *frame)
+{
+  if (frame == NULL)
+    return;
+  g_clear_pointer (&frame->image, inc_image_free);
+  g_clear_pointer (&frame->rgba, g_bytes_unref);
+  g_free (frame);
+}
+
+static Frame *
+frame_new (IncImage *image)
+{
+  Frame *frame = g_new0 (Frame, 1);
+
+  frame->image = image;
+  frame->rgba = _inc_image_to_rgba8 (image);
+  return frame;
+}
+
+static Run *
+run_ref (Run *run)
+{
+  g_atomic_ref_count_inc (&run->ref_count);
+  return run;
+}
+
+static void
+run_unref (Run *run)
+{
+  if (!g_atomic_ref_count_dec (&run->ref_count))
+    return;
+  g_clear_pointer (&run->dream, inc_dream_free);
+  g_clear_pointer (&run->source, inc_image_free);
+  g_clear_pointer (&run->recipe, inc_recipe_free);
+  g_clear_pointer (&run->pending_recipe, inc_recipe_free);
+  g_clear_pointer (&run->pending_frame, frame_free);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->session);
+  g_mutex_clear (&run->lock);
+  g_free (run);
+}
+
+/* Main thread: hands whatever the worker left in the mailbox to the UI. */
+static void
+deliver (Run *run)
+{
+  IncDreamSession *self = run->session;
+  Frame *frame;
+  IncDreamProgress progress;
+  gboolean have_progress;
+
+  g_mutex_lock (&run->lock);
+  frame = g_steal_pointer (&run->pending_frame);
+  progress = run->pending_progress;
+  have_progress = run->have_progress;
+  run->have_progress = FALSE;
+  run->idle_queued = FALSE;
+  g_mutex_unlock (&run->lock);
+
+  /* A reset or a new image since the frame was made: it is stale. */
+  if (run->generation != self->generation)
+    {
+      frame_free (frame);
+      return;
+    }
+
+  if (have_progress)
+    {
+      self->progress = progress;
+      g_signal_emit (self, signals[PROGRESS], 0);
+    }
+  if (frame != NULL)
+    {
+      frame_free (self->current);
+      self->current = frame;
+      g_signal_emit (self, signals[FRAME], 0);
+    }
+}
+
+static gboolean
+deliver_idle_cb (gpointer data)
+{
+  deliver (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: leaves news for the main loop, replacing older news. */
+static void
+post (Run      *run,
+      Frame    *frame,
+      gboolean  with_progress)
+{
+  IncDreamProgress progress;
+
+  if (with_progress)
+    inc_dream_get_progress (run->dream, &progress);
+
+  g_mutex_lock (&run->lock);
+  if (frame != NULL)
+    {
+      frame_free (run->pending_frame);
+      run->pending_frame = frame;
+    }
+  if (with_progress)
+    {
+      run->pending_progress = progress;
+      run->have_progress = TRUE;
+    }
+  if (!run->idle_queued)
+    {
+      run->idle_queued = TRUE;
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, deliver_idle_cb,
+                       run_ref (run), (GDestroyNotify) run_unref);
+    }
+  g_mutex_unlock (&run->lock);
+}
+
+static void
+run_worker (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Run *run = task_data;
+  g_autoptr(GError) error = NULL;
+  gboolean finished = FALSE;
+  int done = 0;
+  int since_frame = 0;
+
+  lower_thread_priority ();
+  if (run->dream == NULL)
+    {
+      run->dream = inc_dream_new (run->recipe, run->source, NULL,
+                                  run->gradients, &error);
+      if (run->dream == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  inc_dream_set_cancellable (run->dream, cancellable);
+
+  for (;;)
+    {
+      IncRecipe *recipe;
+      int interval;
+
+      g_mutex_lock (&run->lock);
+      recipe = g_steal_pointer (&run->pending_recipe);
+      interval = run->preview_interval;
+      g_mutex_unlock (&run->lock);
+      if (recipe != NULL)
+        {
+          inc_dream_set_recipe (run->dream, recipe);
+          inc_recipe_free (recipe);
+        }
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      if (!inc_dream_step (run->dream, &finished, &error))
+        {
+          /* A cancelled step leaves the image as it was: just a pause. */
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_clear_error (&error);
+          break;
+        }
+      done++;
+      since_frame++;
+
+      if (finished || since_frame >= interval ||
+          (run->max_steps > 0 && done >= run->max_steps))
+        {
+          post (run, frame_new (inc_dream_render (run->dream)), TRUE);
+          since_frame = 0;
+        }
+      else
+        post (run, NULL, TRUE);
+
+      if (finished || (run->max_steps > 0 && done >= run->max_steps))
+        break;
+    }
+
+  /* Whatever happened, the image so far reaches the window. */
+  if (since_frame > 0)
+    post (run, frame_new (inc_dream_render (run->dream)), TRUE);
+
+  inc_dream_set_cancellable (run->dream, NULL);
+  run->finished = finished;
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+run_done_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  IncDreamSession *self = INC_DREAM_SESSION (object);
+  Run *run = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  gboolean lost;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+
+  /* The last frame may still sit in the mailbox: show it before "stopped". */
+  deliver (run);
+
+  g_assert (self->run == run);
+  self->run = NULL;
+
+  lost = g_error_matches (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_DEVICE_LOST);
+  if (run->generation == self->generation)
+    {
+      self->finished = run->finished;
+      if (run->finished || lost)
+        {
+          /* The dream refers to the engine; a lost device takes both. */
+          self->restart_from_current = TRUE;
+          g_clear_pointer (&run->dream, inc_dream_free);
+        }
+      else
+        self->dream = g_steal_pointer (&run->dream);
+    }
+  if (lost)
+    {
+      g_clear_pointer (&run->dream, inc_dream_free);
+      g_clear_pointer (&self->dream, inc_dream_free);
+      g_clear_pointer (&self->engine, engine_free);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_signal_emit (self, signals[STOPPED], 0, error);
+
+  if (self->resume_after_stop && error == NULL)
+    {
+      g_autoptr(GError) start_error = NULL;
+
+      self->resume_after_stop = FALSE;
+      if (!start_run (self, 0, &start_error))
+        g_signal_emit (self, signals[STOPPED], 0, start_error);
+    }
+  self->resume_after_stop = FALSE;
+}
+
+static gboolean
+start_run (IncDreamSession  *self,
+           int               max_steps,
+           GError          **error)
+{
+  g_autoptr(GTask) task = NULL;
+  Run *run;
+
+  if (self->engine == NULL)
+    {
+      g_set_error_literal (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_NO_DEVICE,
+                           "The dream engine is not ready");
+      return FALSE;
+    }
+  if (self->source == NULL)
+    {
+      g_set_error_literal (error, INC_DREAM_ERROR, INC_DREAM_ERROR_INVALID,
+                           "Open an image first");
+      return FALSE;
+    }
+  if (!inc_recipe_validate (self->recipe, error))
+    return FALSE;
+
+  run = g_new0 (Run, 1);
+  g_atomic_ref_count_init (&run->ref_count);
+  g_mutex_init (&run->lock);
+  run->session = g_object_ref (self);
+  run->generation = self->generation;
+  run->cancellable = g_cancellable_new ();
+  run->max_steps = max_steps;
+  run->gradients = self->engine->gradients;
+  run->preview_interval = self->preview_interval;
+
+  if (self->restart_from_current && self->current != NULL)
+    g_clear_pointer (&self->dream, inc_dream_free);
+  self->restart_from_current = FALSE;
+  self->finished = FALSE;
+
+  run->dream = g_steal_pointer (&self->dream);
+  if (run->dream == NULL)
+    {
+      run->source = inc_image_copy (self->current ? self->current->image : self->source);
+      run->recipe = inc_recipe_copy (self->recipe);
+    }
+  else
+    inc_dream_set_recipe (run->dream, self->recipe);
+
+  self->run = run;
+  task = g_task_new (self, run->cancellable, run_done_cb, NULL);
+  g_task_set_source_tag (task, start_run);
+  g_task_set_name (task, "inceptionist dream");
+  /* A pause is not a failure: the result stays the worker's own. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, run, (GDestroyNotify) run_unref);
+  g_task_run_in_thread (task, run_worker);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  return TRUE;
+}
+
+gboolean
+inc_dream_session_start (IncDreamSession  *self,
+                         int               max_steps,
+                         GError          **error)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+  g_return_val_if_fail (max_steps >= 0, FALSE);
+
+  if (self->run != NULL)
+    {
+      /* Pressed again while a pause is still finishing its step. */
+      if (g_cancellable_is_cancelled (self->run->cancellable) && max_steps == 0)
+        self->resume_after_stop = TRUE;
+      return TRUE;
+    }
+  return start_run (self, max_steps, error);
+}
+
+void
+inc_dream_session_pause (IncDreamSession *self)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+
+  self->resume_after_stop = FALSE;
+  if (self->run != NULL)
+    g_cancellable_cancel (self->run->cancellable);
+}
+
+static void
+drop_dream (IncDreamSession *self)
+{
+  self->generation++;
+  self->resume_after_stop = FALSE;
+  if (self->run != NULL)
+    g_cancellable_cancel (self->run->cancellable);
+  g_clear_pointer (&self->dream, inc_dream_free);
+  g_clear_pointer (&self->current, frame_free);
+  self->restart_from_current = FALSE;
+  self->finished = FALSE;
+  memset (&self->progress, 0, sizeof self->progress);
+  g_signal_emit (self, signals[PROGRESS], 0);
+  g_signal_emit (self, signals[FRAME], 0);
+}
+
+void
+inc_dream_session_reset (IncDreamSession *self)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+
+  drop_dream (self);
+}
+
+void
+inc_dream_session_set_source (IncDreamSession *self,
+                              IncImage        *source)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+  g_return_if_fail (source == NULL || source->channels == 3);
+
+  g_clear_pointer (&self->source, inc_image_free);
+  self->source = source;
+  drop_dream (self);
+}
+
+const IncImage *
+inc_dream_session_get_source (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  return self->source;
+}
+
+const IncImage *
+inc_dream_session_get_image (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  return self->current ? self->current->image : self->source;
+}
+
+GBytes *
+inc_dream_session_get_rgba (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  if (self->current != NULL)
+    return g_bytes_ref (self->current->rgba);
+  if (self->source != NULL)
+    return _inc_image_to_rgba8 (self->source);
+  return NULL;
+}
+
+gboolean
+inc_dream_session_set_recipe (IncDreamSession  *self,
+                              const IncRecipe  *recipe,
+                              GError          **error)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+  g_return_val_if_fail (recipe != NULL, FALSE);
+
+  if (!inc_recipe_validate (recipe, error))
+    return FALSE;
+
+  g_clear_pointer (&self->recipe, inc_recipe_free);
+  self->recipe = inc_recipe_copy (recipe);
+
+  if (self->run != NULL)
+    {
+      IncRecipe *copy = inc_recipe_copy (recipe);
+
+      g_mutex_lock (&self->run->lock);
+      g_clear_pointer (&self->run->pending_recipe, inc_recipe_free);
+      self->run->pending_recipe = copy;
+      g_mutex_unlock (&self->run->lock);
+    }
+  else if (self->dream != NULL)
+    inc_dream_set_recipe (self->dream, recipe);
+  return TRUE;
+}
+
+const IncRecipe *
+inc_dream_session_get_recipe (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  return self->recipe;
+}
+
+void
+inc_dream_session_set_preview_interval (IncDreamSession *self,
+                                        int              steps)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+
+  self->preview_interval = MAX (1, steps);
+  if (self->run != NULL)
+    {
+      g_mutex_lock (&self->run->lock);
+      self->run->preview_interval = self->preview_interval;
+      g_mutex_unlock (&self->run->lock);
+    }
+}
+
+gboolean
+inc_dream_session_get_running (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+
+  return self->run != NULL;
+}
+
+gboolean
+inc_dream_session_get_finished (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+
+  return self->finished;
+}
+
+void
+inc_dream_session_get_progress (IncDreamSession  *self,
+                                IncDreamProgress *out)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+  g_return_if_fail (out != NULL);
+
+  *out = self->progress;
+}
+
+/* Engine loading */
+
+static void
+load_engine_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  const char *model_path = task_data;
+  g_autoptr(GError) error = NULL;
+  Engine *engine = g_new0 (Engine, 1);
+
+  lower_thread_priority ();
+  /* The model first: a missing model is the likelier fix for the user. */
+  if (!(engine->model = inc_model_load (model_path, &error)) ||
+      !(engine->device = inc_device_open (-1, &error)) ||
+      !(engine->network = inc_network_new (engine->device, engine->model, &error)))
+    {
+      engine_free (engine);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  engine->gradients = inc_engine_gradient_source_new (engine->network);
+  if (engine->gradients == NULL)
+    {
+      engine_free (engine);
+      g_task_return_new_error (task, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
+                               "Could not set up the gradient computation");
+      return;
+    }
+  engine->device_name = g_strdup (inc_device_name (engine->device));
+  g_task_return_pointer (task, engine, (GDestroyNotify) engine_free);
+}
+
+void
+inc_dream_session_load_engine_async (IncDreamSession     *self,
+                                     const char          *model_path,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+  g_return_if_fail (model_path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, inc_dream_session_load_engine_async);
+  g_task_set_name (task, "inceptionist engine");
+  g_task_set_task_data (task, g_strdup (model_path), g_free);
+  g_task_run_in_thread (task, load_engine_worker);
+}
+
+gboolean
+inc_dream_session_load_engine_finish (IncDreamSession  *self,
+                                      GAsyncResult     *result,
+                                      GError          **error)
+{
+  Engine *engine;
+
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  engine = g_task_propagate_pointer (G_TASK (result), error);
+  if (engine == NULL)
+    return FALSE;
+  /* Only an idle session swaps engines: a run holds the old one. */
+  if (self->run != NULL)
+    {
+      engine_free (engine);
+      return TRUE;
+    }
+  engine_free (self->engine);
+  self->engine = engine;
+  return TRUE;
+}
+
+void
+inc_dream_session_set_gradient_source (IncDreamSession   *self,
+                                       IncGradientSource *gradients,
+                                       const char        *device_name)
+{
+  Engine *engine;
+
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+  g_return_if_fail (gradients != NULL);
+  g_return_if_fail (self->run == NULL);
+
+  engine = g_new0 (Engine, 1);
+  engine->gradients = gradients;
+  engine->device_name = g_strdup (device_name);
+  g_clear_pointer (&self->dream, inc_dream_free);
+  self->restart_from_current = self->current != NULL;
+  engine_free (self->engine);
+  self->engine = engine;
+}
+
+gboolean
+inc_dream_session_get_engine_ready (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+
+  return self->engine != NULL;
+}
+
+const char *
+inc_dream_session_get_device_name (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  return self->engine ? self->engine->device_name : NULL;
+}
+
+void
+inc_dream_session_shutdown (IncDreamSession *self)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+
+  self->generation++;
+  self->resume_after_stop = FALSE;
+  if (self->run != NULL)
+    g_cancellable_cancel (self->run->cancellable);
+}
+
+static void
+inc_dream_session_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  IncDreamSession *self = INC_DREAM_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->run != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+inc_dream_session_finalize (GObject *object)
+{
+  IncDreamSession *self = INC_DREAM_SESSION (object);
+
+  /* A run holds a reference, so none can be in flight here. */
+  g_clear_pointer (&self->dream, inc_dream_free);
+  g_clear_pointer (&self->engine, engine_free);
+  g_clear_pointer (&self->source, inc_image_free);
+  g_clear_pointer (&self->recipe, inc_recipe_free);
+  g_clear_pointer (&self->current, frame_free);
+
+  G_OBJECT_CLASS (inc_dream_session_parent_class)->finalize (object);
+}
+
+static void
+inc_dream_session_class_init (IncDreamSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = inc_dream_session_finalize;
+  object_class->get_property = inc_dream_session_get_property;
+
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A new image to show: get_rgba() / get_image(). */
+  signals[FRAME] = g_signal_new ("frame", G_TYPE_FROM_CLASS (klass),
+                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 0);
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass),
+                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 0);
+  /* The worker has returned; the error is NULL after a pause or the end. */
+  signals[STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 1,
+                                   G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+inc_dream_session_init (IncDreamSession *self)
+{
+  self->recipe = inc_recipe_new ();
+  self->preview_interval = 1;
+}
+
+IncDreamSession *
+inc_dream_session_new (void)
+{
+  return g_object_new (INC_TYPE_DREAM_SESSION, NULL);
+}

@@ -1,0 +1,398 @@
+/* inc-window-files.c: opening images (dialog, drop, command line, recent
+ * files), exporting the dream, and importing the model. Decoding, encoding
+ * and importing run in worker threads. */
+#include "app/inc-window-private.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "app/inc-image-rgba.h"
+#include "app/inc-model-fetch.h"
+#include "core/image.h"
+
+typedef struct {
+  GFile    *file;
+  char     *path;
+  int       max_dim;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_clear_object (&data->file);
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+open_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  OpenData *data = task_data;
+  GError *error = NULL;
+  IncImage *image = inc_image_load (data->path, data->max_dim, &error);
+
+  if (image == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, image, (GDestroyNotify) inc_image_free);
+}
+
+static void
+open_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  IncWindow *self = INC_WINDOW (object);
+  OpenData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  IncImage *image = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->image_loading = FALSE;
+  if (image == NULL)
+    {
+      g_autofree char *name = g_file_get_basename (data->file);
+      g_autofree char *message = g_strdup_printf (_("Could not open “%s”: %s"),
+                                                  name, error->message);
+
+      _inc_window_show_error (self, message, FALSE);
+      _inc_window_update_status (self);
+      return;
+    }
+  _inc_window_set_source (self, data->file, image);
+}
+
+void
+inc_window_open_file (IncWindow *self,
+                      GFile     *file)
+{
+  g_autoptr(GTask) task = NULL;
+  OpenData *data;
+
+  g_return_if_fail (INC_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  data = g_new0 (OpenData, 1);
+  data->file = g_object_ref (file);
+  data->path = g_file_get_path (file);
+  data->max_dim = g_settings_get_int (self->settings, "working-size");
+
+  task = g_task_new (self, self->cancellable, open_done_cb, NULL);
+  g_task_set_source_tag (task, inc_window_open_file);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  if (data->path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("only local files can be opened"));
+      return;
+    }
+  self->image_loading = TRUE;
+  _inc_window_update_status (self);
+  g_task_run_in_thread (task, open_worker);
+}
+
+void
+_inc_window_set_source (IncWindow *self,
+                        GFile     *file,
+                        IncImage  *image)
+{
+  g_autoptr(GBytes) rgba = _inc_image_to_rgba8 (image);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_autofree char *name = g_file_get_basename (file);
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+
+  _inc_window_set_dreaming (self, FALSE);
+  _inc_window_hide_error (self);
+  g_set_object (&self->file, file);
+
+  inc_canvas_set_original (self->canvas, rgba, image->width, image->height);
+  /* The session shows the source through its "frame" signal. */
+  inc_dream_session_set_source (self->session, image);
+  inc_canvas_zoom_fit (self->canvas);
+  gtk_widget_set_visible (self->placeholder, FALSE);
+  gtk_window_set_title (GTK_WINDOW (self), name);
+
+  gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+  if (parent != NULL && g_file_peek_path (parent) != NULL)
+    g_settings_set_string (self->settings, "recent-folder", g_file_peek_path (parent));
+
+  _inc_window_update_actions (self);
+  _inc_window_update_status (self);
+}
+
+static void
+open_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  IncWindow *self = INC_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        inc_window_open_file (self, file);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+set_initial_folder (IncWindow      *self,
+                    GtkFileChooser *chooser)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "recent-folder");
+
+  if (self->file != NULL)
+    {
+      g_autoptr(GFile) parent = g_file_get_parent (self->file);
+
+      if (parent != NULL)
+        {
+          gtk_file_chooser_set_current_folder (chooser, parent, NULL);
+          return;
+        }
+    }
+  if (*folder != '\0' && g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (folder);
+
+      gtk_file_chooser_set_current_folder (chooser, dir, NULL);
+    }
+}
+
+void
+_inc_window_open_dialog (IncWindow *self)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) images = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open Image"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (images, _("Images"));
+  gtk_file_filter_add_pixbuf_formats (images);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), images);
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  set_initial_folder (self, GTK_FILE_CHOOSER (dialog));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (open_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Export */
+
+typedef struct {
+  IncImage *image;
+  char     *path;
+  char     *recipe_json;
+} ExportData;
+
+static void
+export_data_free (ExportData *data)
+{
+  g_clear_pointer (&data->image, inc_image_free);
+  g_free (data->path);
+  g_free (data->recipe_json);
+  g_free (data);
+}
+
+static void
+export_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ExportData *data = task_data;
+  GError *error = NULL;
+
+  if (!inc_image_save (data->image, data->path, data->recipe_json, 95, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  IncWindow *self = INC_WINDOW (object);
+  ExportData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("Could not export to %s: %s"), data->path, error->message);
+      _inc_window_show_error (self, message, FALSE);
+      return;
+    }
+  {
+    g_autofree char *name = g_path_get_basename (data->path);
+    g_autofree char *text = g_strdup_printf (_("Exported “%s”"), name);
+
+    gtk_label_set_text (self->status_label, text);
+  }
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    gpointer         user_data)
+{
+  IncWindow *self = INC_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      const IncImage *image = inc_dream_session_get_image (self->session);
+
+      if (file != NULL && image != NULL)
+        {
+          g_autoptr(GTask) task = g_task_new (self, self->cancellable, export_done_cb, NULL);
+          ExportData *data = g_new0 (ExportData, 1);
+
+          data->image = inc_image_copy (image);
+          data->path = g_file_get_path (file);
+          data->recipe_json = inc_recipe_to_json (inc_dream_session_get_recipe (self->session));
+          g_task_set_source_tag (task, _inc_window_export_dialog);
+          g_task_set_task_data (task, data, (GDestroyNotify) export_data_free);
+          if (data->path == NULL)
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                     _("only local files can be written"));
+          else
+            g_task_run_in_thread (task, export_worker);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+void
+_inc_window_export_dialog (IncWindow *self)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) png = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) jpeg = gtk_file_filter_new ();
+  g_autofree char *name = NULL;
+
+  dialog = gtk_file_chooser_native_new (_("Export Dream"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_file_filter_set_name (png, _("PNG (keeps the recipe)"));
+  gtk_file_filter_add_pattern (png, "*.png");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), png);
+  gtk_file_filter_set_name (jpeg, _("JPEG"));
+  gtk_file_filter_add_pattern (jpeg, "*.jpg");
+  gtk_file_filter_add_pattern (jpeg, "*.jpeg");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), jpeg);
+  set_initial_folder (self, GTK_FILE_CHOOSER (dialog));
+
+  if (self->file != NULL)
+    {
+      g_autofree char *base = g_file_get_basename (self->file);
+      char *dot = strrchr (base, '.');
+
+      if (dot != NULL)
+        *dot = '\0';
+      name = g_strdup_printf ("%s-dream.png", base);
+    }
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name ? name : "dream.png");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Drag and drop */
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         IncWindow     *self)
+{
+  GFile *file = NULL;
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      file = files ? files->data : NULL;
+      g_slist_free (files);
+    }
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    file = g_value_get_object (value);
+
+  if (file == NULL)
+    return FALSE;
+  inc_window_open_file (self, file);
+  return TRUE;
+}
+
+void
+_inc_window_setup_drop (IncWindow *self)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
+
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->canvas), GTK_EVENT_CONTROLLER (target));
+}
+
+/* Model import */
+
+static void
+import_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(IncWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_inc_model_fetch_finish (result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self->importing = FALSE;
+      message = g_strdup_printf (_("Could not import the model: %s"), error->message);
+      _inc_window_show_error (self, message, TRUE);
+      _inc_window_update_actions (self);
+      _inc_window_update_status (self);
+      return;
+    }
+  self->importing = FALSE;
+  _inc_window_hide_error (self);
+  _inc_window_update_actions (self);
+  _inc_window_load_engine (self);
+}
+
+void
+_inc_window_import_model (IncWindow *self)
+{
+  if (self->importing)
+    return;
+  self->importing = TRUE;
+  _inc_window_hide_error (self);
+  _inc_window_update_actions (self);
+  _inc_window_update_status (self);
+  _inc_model_fetch_async (self->model_path, self->cancellable, import_done_cb,
+                          g_object_ref (self));
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""PyTorch speed peer for `inceptionist-cli bench` (same weights, same step).
+
+One step: forward to the deepest requested layer, loss = sum of layer means,
+backward to the input, gradient /= std + 1e-8, img += 0.01 * gradient, clip
+to [-1, 1].  float32, NCHW, BatchNormalization folded into the convolutions.
+
+  torch_bench.py [--size 512] [--layers mixed3,mixed5] [--steps 5]
+      prints seconds_per_step=<median> last
+  torch_bench.py --preset tf-tutorial --image PATH [--steps-per-octave 100]
+      the TensorFlow tutorial's octave recipe without tiles or roll;
+      prints seconds_total=<value> last
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nsfwjs_model  # noqa: E402
+
+STEP_SIZE = 0.01
+
+
+def parse_layers(text):
+    """'mixed3,mixed5' or 'mixed3:1,mixed5:1.5' -> [(name, weight)]."""
+    out = []
+    for item in text.split(","):
+        name, _, w = item.strip().partition(":")
+        if not name:
+            raise ValueError("empty layer name in --layers")
+        out.append((name, float(w) if w else 1.0))
+    return out
+
+
+def make_step(graph, layers, step_size=STEP_SIZE):
+    names = [n for n, _ in layers]
+
+    def step(img):
+        x = img.detach().requires_grad_(True)
+        acts = graph.run(x, names)
+        loss = sum(w * acts[n].mean() for n, w in layers)
+        (g,) = torch.autograd.grad(loss, x)
+        g = g / (g.std(unbiased=False) + 1e-8)
+        with torch.no_grad():
+            return torch.clamp(img + step_size * g, -1.0, 1.0), float(loss)
+
+    return step
+
+
+def load_image(path, max_dim):
+    """RGB image -> float32 (H, W, 3) in [-1, 1]; a .npy is taken as is."""
+    if path.endswith(".npy"):
+        arr = np.load(path)
+        if arr.ndim != 3 or arr.shape[2] != 3:
+            raise ValueError("%s: expected shape (H, W, 3), got %s" % (path, arr.shape))
+        return arr.astype(np.float32)
+    try:
+        from PIL import Image
+    except ImportError:
+        raise SystemExit("PIL is not available; pass a .npy input instead")
+    img = Image.open(path).convert("RGB")
+    if max_dim:
+        img.thumbnail((max_dim, max_dim))
+    return np.asarray(img, dtype=np.float32) / 127.5 - 1.0
+
+
+def resize(img, h, w):
+    # Bilinear with half-pixel centres, no antialias: tf.image.resize's default.
+    return F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)
+
+
+def run_tf_tutorial(graph, img_hwc, layers, steps_per_octave, octaves, scale):
+    step = make_step(graph, layers)
+    img = nsfwjs_model.hwc_to_nchw(img_hwc, torch.float32)
+    base = np.array(img.shape[2:], dtype=np.float32)
+    t0 = time.perf_counter()
+    for octave in octaves:
+        # float32 product then truncation, as tf.cast(..., tf.int32) does.
+        h, w = (base * np.float32(scale ** octave)).astype(np.int32)
+        img = resize(img, int(h), int(w))
+        ts = time.perf_counter()
+        for _ in range(steps_per_octave):
+            img, loss = step(img)
+        print("octave %+d: %dx%d, %d steps, %.3f s, loss %.5f" % (
+            octave, w, h, steps_per_octave, time.perf_counter() - ts, loss), flush=True)
+    img = resize(img, int(base[0]), int(base[1]))
+    return img, time.perf_counter() - t0
+
+
+def save_output(path, img):
+    hwc = nsfwjs_model.nchw_to_hwc(img).astype(np.float32)
+    if path.endswith(".npy"):
+        np.save(path, hwc)
+        return
+    from PIL import Image
+    Image.fromarray((255 * (hwc + 1.0) / 2.0).astype(np.uint8)).save(path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="PyTorch DeepDream step benchmark")
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--layers", default="mixed3,mixed5")
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--model-dir", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--preset", choices=["tf-tutorial"])
+    ap.add_argument("--image", help="input image (or .npy in [-1, 1]) for --preset")
+    ap.add_argument("--max-dim", type=int, default=0, help="shrink the image first")
+    ap.add_argument("--steps-per-octave", type=int, default=100)
+    ap.add_argument("--output", help="write the --preset result (PNG or .npy)")
+    args = ap.parse_args()
+
+    if args.size < 75 or args.steps < 1 or args.threads < 1:
+        ap.error("--size must be >= 75, --steps and --threads >= 1")
+    if args.preset and not args.image:
+        ap.error("--preset needs --image")
+    layers = parse_layers(args.layers)
+    torch.set_num_threads(args.threads)
+    model_dir = args.model_dir or nsfwjs_model.default_model_dir()
+    try:
+        graph = nsfwjs_model.load(model_dir, dtype=torch.float32, fold_bn=True)
+    except (OSError, ValueError, KeyError, subprocess.CalledProcessError) as e:
+        print("torch_bench: cannot load the model from %s: %s" % (model_dir, e),
+              file=sys.stderr)
+        return 1
+    print("torch %s, %d threads, layers %s" % (
+        torch.__version__, torch.get_num_threads(),
+        ",".join("%s:%g" % lw for lw in layers)), flush=True)
+
+    if args.preset == "tf-tutorial":
+        img = load_image(args.image, args.max_dim)
+        print("image %dx%d" % (img.shape[1], img.shape[0]), flush=True)
+        out, total = run_tf_tutorial(graph, img, layers, args.steps_per_octave,
+                                     range(-2, 3), 1.3)
+        if args.output:
+            save_output(args.output, out)
+        print("seconds_total=%.3f" % total)
+        return 0
+
+    rng = np.random.RandomState(args.seed)
+    img = torch.from_numpy(rng.uniform(-1, 1, (1, 3, args.size, args.size)).astype(np.float32))
+    step = make_step(graph, layers)
+    img, _ = step(img)  # warm-up
+    times = []
+    for i in range(args.steps):
+        t0 = time.perf_counter()
+        img, loss = step(img)
+        times.append(time.perf_counter() - t0)
+        print("step %d: %.3f s, loss %.5f" % (i + 1, times[-1], loss), flush=True)
+    print("size %dx%d: median %.3f s, mean %.3f s" % (
+        args.size, args.size, statistics.median(times), statistics.mean(times)))
+    print("seconds_per_step=%.4f" % statistics.median(times))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
