@@ -12,8 +12,13 @@ packages="
   libsoup-3.0-dev libhdf5-dev libarchive-dev
   desktop-file-utils appstream
   xvfb xauth fonts-cantarell adwaita-icon-theme
-  nodejs npm ca-certificates
+  ca-certificates
 "
+# npm fetches the default model. A machine may already have Node.js from
+# elsewhere (whose npm conflicts with Debian's): use it when present.
+if ! command -v npm > /dev/null 2>&1; then
+  packages="$packages nodejs npm"
+fi
 
 if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
