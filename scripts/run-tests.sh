@@ -6,14 +6,8 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 cd "$srcdir"
 
 sh scripts/build.sh
-sh scripts/fetch-model.sh build/app/inceptionist-cli
-
 # The model tests read the unpacked npm package as well.
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/inceptionist
-if [ ! -d build/nsfwjs/package/dist/models/inception_v3 ]; then
-  mkdir -p build/nsfwjs
-  tar -xzf "$cache/nsfwjs-4.4.0.tgz" -C build/nsfwjs package/dist/models/inception_v3
-fi
+sh scripts/fetch-model.sh build/app/inceptionist-cli --unpack build/nsfwjs
 INCEPTIONIST_NSFWJS_DIR=$srcdir/build/nsfwjs/package/dist/models/inception_v3
 export INCEPTIONIST_NSFWJS_DIR
 
