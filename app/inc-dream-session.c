@@ -335,8 +335,8 @@ run_done_cb (GObject      *object,
   /* The last frame may still sit in the mailbox: show it before "stopped". */
   deliver (run);
 
-  g_assert (self->run == run);
-  self->run = NULL;
+  if (self->run == run)
+    self->run = NULL;
 
   lost = g_error_matches (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_DEVICE_LOST);
   if (run->generation == self->generation)
@@ -358,18 +358,18 @@ run_done_cb (GObject      *object,
       g_clear_pointer (&self->engine, engine_free);
     }
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  g_signal_emit (self, signals[STOPPED], 0, error);
-
+  /* Dream was pressed again while this run was pausing: go on at once,
+   * without telling anyone it stopped. */
   if (self->resume_after_stop && error == NULL)
     {
-      g_autoptr(GError) start_error = NULL;
-
       self->resume_after_stop = FALSE;
-      if (!start_run (self, 0, &start_error))
-        g_signal_emit (self, signals[STOPPED], 0, start_error);
+      if (start_run (self, 0, &error))
+        return;
     }
   self->resume_after_stop = FALSE;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_signal_emit (self, signals[STOPPED], 0, error);
 }
 
 static gboolean

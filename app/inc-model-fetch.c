@@ -1,35 +1,14 @@
-/* inc-model-fetch.c: the window's "Import Model" button. The same steps as
- * scripts/fetch-model.sh, but never touching the network. */
+/* inc-model-fetch.c: the window's "Import Model" button: the package
+ * scripts/fetch-model.sh would fetch, taken from a cache only, never from
+ * the network. */
 #include "app/inc-model-fetch.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
-#include "core/model-import.h"
+#include "core/model-fetch.h"
 
 #define NSFWJS_PACKAGE "nsfwjs@4.4.0"
 #define NSFWJS_TARBALL "nsfwjs-4.4.0.tgz"
-
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-  GFile *child;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL &&
-         g_file_enumerator_iterate (children, &info, &child, NULL, NULL) && info != NULL)
-    {
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        remove_tree (child);
-      else
-        g_file_delete (child, NULL, NULL);
-    }
-  g_file_delete (file, NULL, NULL);
-}
 
 static gboolean
 run_in (const char          *dir,
@@ -57,6 +36,39 @@ run_in (const char          *dir,
   return TRUE;
 }
 
+/* The package as fetch-model.sh and inc_model_fetch keep it, else as npm
+ * keeps it (npm pack --offline copies it out of npm's cache into tmp). */
+static char *
+find_tarball (const char    *tmp,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  const char *npm_argv[] = { "npm", "pack", "--offline", "--silent", NSFWJS_PACKAGE, NULL };
+  g_autofree char *cached = g_build_filename (g_get_user_cache_dir (), "inceptionist",
+                                              NSFWJS_TARBALL, NULL);
+  g_autofree char *npm = NULL;
+
+  if (g_file_test (cached, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&cached);
+
+  npm = g_find_program_in_path ("npm");
+  if (npm == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("%s is not in %s and npm is not installed; run "
+                     "scripts/fetch-model.sh with network access"),
+                   NSFWJS_TARBALL, cached);
+      return NULL;
+    }
+  if (!run_in (tmp, npm_argv, cancellable, error))
+    {
+      g_prefix_error (error, _("npm’s cache has no %s (run scripts/fetch-model.sh with "
+                               "network access): "), NSFWJS_PACKAGE);
+      return NULL;
+    }
+  return g_build_filename (tmp, NSFWJS_TARBALL, NULL);
+}
+
 static void
 fetch_worker (GTask        *task,
               gpointer      source_object,
@@ -64,23 +76,12 @@ fetch_worker (GTask        *task,
               GCancellable *cancellable)
 {
   const char *model_path = task_data;
-  const char *npm_argv[] = { "npm", "pack", "--offline", "--silent", NSFWJS_PACKAGE, NULL };
-  const char *tar_argv[] = { "tar", "-xzf", NSFWJS_TARBALL, NULL };
+  IncModelFetchRequest request = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(IncModel) model = NULL;
   g_autofree char *tmp = NULL;
-  g_autofree char *model_dir = NULL;
-  g_autofree char *parent = NULL;
+  g_autofree char *tarball = NULL;
+  g_autofree char *written = NULL;
 
-  g_autofree char *npm = g_find_program_in_path ("npm");
-
-  if (npm == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                               _("npm is not installed; run scripts/fetch-model.sh on a "
-                                 "computer with npm and network access"));
-      return;
-    }
   tmp = g_dir_make_tmp ("inceptionist-model-XXXXXX", &error);
   if (tmp == NULL)
     {
@@ -88,37 +89,19 @@ fetch_worker (GTask        *task,
       return;
     }
 
-  if (!run_in (tmp, npm_argv, cancellable, &error))
+  tarball = find_tarball (tmp, cancellable, &error);
+  if (tarball != NULL)
     {
-      g_prefix_error (&error, _("npm’s cache has no %s (run scripts/fetch-model.sh with "
-                                "network access): "), NSFWJS_PACKAGE);
-      goto out;
+      /* A file source never touches the network: checked, unpacked,
+       * imported and saved whole, or not at all. */
+      request.source = INC_MODEL_SOURCE_FILE;
+      request.file = tarball;
+      request.output = model_path;
+      written = inc_model_fetch (&request, cancellable, &error);
     }
-  if (!run_in (tmp, tar_argv, cancellable, &error))
-    goto out;
+  inc_remove_tree (tmp);
 
-  model_dir = g_build_filename (tmp, "package", "dist", "models", "inception_v3", NULL);
-  model = inc_model_import (model_dir, &error);
-  if (model == NULL)
-    goto out;
-  parent = g_path_get_dirname (model_path);
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot create %s: %s"), parent, g_strerror (saved));
-      goto out;
-    }
-  inc_model_save (model, model_path, &error);
-
-out:
-  {
-    g_autoptr(GFile) dir = g_file_new_for_path (tmp);
-
-    remove_tree (dir);
-  }
-  if (error != NULL)
+  if (written == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);

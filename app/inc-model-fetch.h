@@ -5,9 +5,10 @@
 
 G_BEGIN_DECLS
 
-/* Runs `npm pack --offline nsfwjs@4.4.0` in a temporary folder, unpacks it
- * and imports the InceptionV3 it ships to model_path. Offline only: fails
- * with a clear message when npm or its cached copy is missing. */
+/* Imports the InceptionV3 inside nsfwjs-4.4.0.tgz to model_path, taking the
+ * package from $XDG_CACHE_HOME/inceptionist (where fetch-model.sh keeps it)
+ * or from npm's cache (npm pack --offline). Offline only: fails with a clear
+ * message when neither has it. */
 void     _inc_model_fetch_async  (const char          *model_path,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,

@@ -76,5 +76,6 @@ inc_preferences_new (GtkWindow  *parent,
 
   gtk_label_set_text (self->device_label,
                       device_name ? device_name : _("Not loaded"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->device_label), device_name);
   return GTK_WIDGET (self);
 }

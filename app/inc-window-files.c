@@ -396,3 +396,57 @@ _inc_window_import_model (IncWindow *self)
   _inc_model_fetch_async (self->model_path, self->cancellable, import_done_cb,
                           g_object_ref (self));
 }
+
+/* Recent images */
+
+#define MAX_RECENT 10
+
+static int
+compare_recent (gconstpointer a,
+                gconstpointer b)
+{
+  GDateTime *ta = gtk_recent_info_get_modified ((GtkRecentInfo *) a);
+  GDateTime *tb = gtk_recent_info_get_modified ((GtkRecentInfo *) b);
+
+  return g_date_time_compare (tb, ta);
+}
+
+static void
+update_recent (IncWindow        *self,
+               GtkRecentManager *manager)
+{
+  GList *items = gtk_recent_manager_get_items (manager);
+  const char *app = g_get_application_name ();
+  guint n = 0;
+
+  g_menu_remove_all (self->recent_menu);
+  items = g_list_sort (items, compare_recent);
+  for (GList *l = items; l != NULL && n < MAX_RECENT; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      const char *mime = gtk_recent_info_get_mime_type (info);
+      g_autoptr(GMenuItem) item = NULL;
+
+      /* Only images this application opened, and still there. */
+      if (app == NULL || !gtk_recent_info_has_application (info, app) ||
+          mime == NULL || !g_str_has_prefix (mime, "image/") ||
+          !gtk_recent_info_exists (info))
+        continue;
+      item = g_menu_item_new (gtk_recent_info_get_display_name (info), NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-uri",
+                                               g_variant_new_string (gtk_recent_info_get_uri (info)));
+      g_menu_append_item (self->recent_menu, item);
+      n++;
+    }
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
+void
+_inc_window_setup_recent (IncWindow *self)
+{
+  GtkRecentManager *manager = gtk_recent_manager_get_default ();
+
+  g_signal_connect_object (manager, "changed", G_CALLBACK (update_recent), self,
+                           G_CONNECT_SWAPPED);
+  update_recent (self, manager);
+}

@@ -28,6 +28,7 @@ struct _IncWindow
   GtkLabel             *status_label;
   GtkProgressBar       *progress_bar;
   GtkLabel             *zoom_label;
+  GMenu                *recent_menu;
 
   GSettings            *settings;
   IncDreamSession      *session;
@@ -71,6 +72,7 @@ void              _inc_window_open_dialog     (IncWindow       *self);
 void              _inc_window_export_dialog   (IncWindow       *self);
 void              _inc_window_import_model    (IncWindow       *self);
 void              _inc_window_setup_drop      (IncWindow       *self);
+void              _inc_window_setup_recent    (IncWindow       *self);
 void              _inc_window_set_source      (IncWindow       *self,
                                                GFile           *file,
                                                IncImage        *image);

@@ -75,8 +75,8 @@ describe_engine_error (IncWindow    *self,
       *offer_import = TRUE;
       return g_strdup_printf (_("The InceptionV3 model is not installed (looked for %s). "
                                 "Run scripts/fetch-model.sh from the source tree, or press "
-                                "Import Model to import it from npm’s cache of nsfwjs@4.4.0 "
-                                "if npm has fetched it before."),
+                                "Import Model if a copy of nsfwjs@4.4.0 is already cached "
+                                "(by that script or by npm); it does not download."),
                               self->model_path);
     }
   if (error->domain == INC_MODEL_ERROR)
@@ -87,9 +87,8 @@ describe_engine_error (IncWindow    *self,
                               error->message);
     }
   if (g_error_matches (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_NO_DEVICE))
-    return g_strdup_printf (_("No Vulkan device was found (%s). Install a Vulkan driver "
-                              "(on a computer without a GPU, Mesa’s lavapipe: the "
-                              "mesa-vulkan-drivers package) and press Dream again."),
+    return g_strdup_printf (_("No Vulkan device was found: %s. Press Dream to try again "
+                              "once a driver is installed."),
                             error->message);
   if (g_error_matches (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_DEVICE_LOST))
     return g_strdup_printf (_("The device stopped working while dreaming (%s). The image so "
@@ -272,6 +271,12 @@ update_dream_button (IncWindow *self)
   gtk_image_set_from_icon_name (self->dream_icon,
                                 self->dreaming ? "media-playback-pause-symbolic"
                                                : "media-playback-start-symbolic");
+  /* The blue call to action is for starting; a pressed blue toggle reads as
+   * disabled in the default theme. */
+  if (self->dreaming)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->dream_button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->dream_button), "suggested-action");
 }
 
 void
@@ -639,6 +644,7 @@ inc_window_class_init (IncWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, IncWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, IncWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, IncWindow, zoom_label);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, recent_menu);
   gtk_widget_class_bind_template_callback (widget_class, banner_response_cb);
 
   _inc_window_class_actions_init (widget_class);
@@ -672,6 +678,7 @@ inc_window_init (IncWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
   _inc_window_setup_drop (self);
+  _inc_window_setup_recent (self);
 }
 
 IncWindow *

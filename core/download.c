@@ -145,9 +145,16 @@ attempt (SoupSession              *session,
     soup_message_headers_set_range (request_headers, have, -1);
 
   g_autoptr(GInputStream) body = soup_session_send (session, msg, cancellable,
-                                                    error);
+                                                    &local);
   if (body == NULL)
-    return FALSE;
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ",
+                                    req->url);
+      return FALSE;
+    }
 
   guint status = soup_message_get_status (msg);
   SoupMessageHeaders *headers = soup_message_get_response_headers (msg);

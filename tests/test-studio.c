@@ -14,6 +14,7 @@
 #include "core/model.h"
 
 static IncApplication *application;
+static char *model_path;   /* found before the tests isolate XDG dirs */
 
 /* Runs the main loop until cond (data) holds or timeout_s passes. */
 static gboolean
@@ -91,13 +92,21 @@ wait_for_frames (GtkWidget *widget)
     g_main_context_iteration (NULL, FALSE);
 }
 
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Destroys the window and checks nothing (an idle, a signal, a cycle) keeps
+ * it alive once its workers (an engine still loading) have returned. */
 static void
 close_window (IncWindow *window)
 {
-  g_object_ref (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (wait_until (is_null, &window, 120));
   settle ();
-  g_object_unref (window);
 }
 
 /* The widget as the compositor would see it, rendered to a texture. */
@@ -465,6 +474,28 @@ test_canvas_aspect (void)
   g_assert_cmpint (bottom - top + 1, ==, ih);
   g_free (p.data);
 
+  /* Panning moves the image by as many pixels. */
+  {
+    int left0 = left, top0 = top;
+
+    inc_canvas_pan (INC_CANVAS (canvas), 30, -20);
+    settle ();
+    g_clear_object (&texture);
+    texture = snapshot_widget (canvas);
+    p = download (texture);
+    left = top = -1;
+    for (int y = 0; y < p.height; y++)
+      for (int x = 0; x < p.width; x++)
+        if (!is_background (pixel (&p, x, y)))
+          {
+            left = left < 0 ? x : MIN (left, x);
+            top = top < 0 ? y : MIN (top, y);
+          }
+    g_assert_cmpint (left - left0, ==, 30);
+    g_assert_cmpint (top - top0, ==, -20);
+    g_free (p.data);
+  }
+
   /* Holding the key shows the original: here, none was set, so the dream. */
   inc_canvas_set_show_original (INC_CANVAS (canvas), TRUE);
   g_assert_true (inc_canvas_has_image (INC_CANVAS (canvas)));
@@ -736,6 +767,36 @@ test_out_of_memory (void)
   cleanup_image (tmp_image);
 }
 
+static void
+test_zoom_actions (void)
+{
+  FakeSource *fake = fake_source_new (-1, 0);
+  char *tmp_image = NULL;
+  IncWindow *window = fake_window (fake, 1, &tmp_image);
+  double fit;
+
+  g_assert_true (inc_canvas_get_fit (window->canvas));
+  fit = inc_canvas_get_zoom (window->canvas);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL);
+  g_assert_false (inc_canvas_get_fit (window->canvas));
+  g_assert_cmpfloat_with_epsilon (inc_canvas_get_zoom (window->canvas), fit * 1.25, 1e-9);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-out", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-out", NULL);
+  g_assert_cmpfloat_with_epsilon (inc_canvas_get_zoom (window->canvas), fit / 1.25, 1e-9);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-one", NULL);
+  g_assert_cmpfloat (inc_canvas_get_zoom (window->canvas), ==, 1.0);
+  g_assert_cmpstr (gtk_label_get_text (window->zoom_label), ==, "100%");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL);
+  g_assert_true (inc_canvas_get_fit (window->canvas));
+  g_assert_cmpfloat_with_epsilon (inc_canvas_get_zoom (window->canvas), fit, 1e-9);
+
+  close_window (window);
+  cleanup_image (tmp_image);
+}
+
 static gboolean
 two_steps (gpointer window)
 {
@@ -743,6 +804,34 @@ two_steps (gpointer window)
 
   inc_dream_session_get_progress (INC_WINDOW (window)->session, &progress);
   return progress.total_done >= 2;
+}
+
+static gboolean
+recent_listed (gpointer window)
+{
+  GMenuModel *menu = G_MENU_MODEL (INC_WINDOW (window)->recent_menu);
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+
+      /* The tree's sample photo, or the one made up in its absence. */
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label) &&
+          (g_str_has_prefix (label, "sample.") || g_str_has_prefix (label, "inc-studio-sample")))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static IncWindow *progress_window;
+
+static gboolean
+two_more_steps (gpointer data)
+{
+  IncDreamProgress progress;
+
+  inc_dream_session_get_progress (progress_window->session, &progress);
+  return progress.total_done >= *(int *) data + 2;
 }
 
 static void
@@ -755,9 +844,26 @@ test_pause_step_reset (void)
   IncDreamProgress progress;
   int paused_at;
 
+  progress_window = window;
+
+  /* The image just opened is offered again under Open Recent. */
+  g_assert_true (wait_until (recent_listed, window, 10));
+
   gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL);
   g_assert_true (wait_until (two_steps, window, 60));
   g_assert_false (gtk_widget_is_sensitive (gtk_widget_get_next_sibling (GTK_WIDGET (window->dream_button))));
+
+  /* Pause and Dream again before the worker has even stopped: it goes on. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL);
+  g_assert_false (window->dreaming);
+  g_assert_true (inc_dream_session_get_running (window->session));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL);
+  g_assert_true (window->dreaming);
+  inc_dream_session_get_progress (window->session, &progress);
+  paused_at = progress.total_done;
+  g_assert_true (wait_until (two_more_steps, &paused_at, 60));
+  g_assert_true (window->dreaming);
+  g_assert_true (inc_dream_session_get_running (window->session));
 
   /* Pause: the same toggle; the image so far stays. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL);
@@ -810,6 +916,65 @@ test_close_while_dreaming (void)
   g_test_message ("window gone %.0f ms after closing", (g_get_monotonic_time () - start) / 1000.0);
   settle ();
   cleanup_image (tmp_image);
+}
+
+static gboolean
+import_settled (gpointer window)
+{
+  IncWindow *self = window;
+
+  return !self->importing && !self->engine_loading;
+}
+
+/* The banner's Import Model button: npm's cached nsfwjs, offline. */
+static void
+test_import_model (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("inc-studio-model-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "models", "inception_v3.incmodel", NULL);
+  g_autofree char *npm = g_find_program_in_path ("npm");
+  IncWindow *window;
+
+  if (npm == NULL)
+    {
+      g_test_skip ("npm is not installed");
+      return;
+    }
+  window = new_window_with_model (path);
+  g_assert_true (wait_until (engine_settled, window, 60));
+  g_assert_true (banner_shown (window));
+  g_assert_true (gtk_widget_get_visible (window->banner_import_button));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.import-model", NULL);
+  g_assert_true (window->importing);
+  g_assert_true (wait_until (import_settled, window, 300));
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      const char *text = gtk_label_get_text (window->banner_label);
+
+      /* The only acceptable failure is an honest "not in the cache". */
+      g_assert_nonnull (strstr (text, "cache has no nsfwjs@4.4.0"));
+      g_test_skip (text);
+    }
+  else
+    {
+      g_autoptr(IncModel) model = inc_model_load (path, NULL);
+
+      g_assert_nonnull (model);
+      g_assert_cmpint (inc_model_find (model, "mixed5"), >=, 0);
+      /* The window went on to load it. */
+      g_assert_true (inc_dream_session_get_engine_ready (window->session) ||
+                     strstr (gtk_label_get_text (window->banner_label), "Vulkan") != NULL);
+      g_unlink (path);
+    }
+  close_window (window);
+  {
+    g_autofree char *models = g_path_get_dirname (path);
+
+    g_rmdir (models);
+    g_rmdir (dir);
+  }
 }
 
 /* ---- the live dream --------------------------------------------------- */
@@ -923,7 +1088,7 @@ mean_difference (const Pixels *a,
 static void
 test_live_dream (void)
 {
-  g_autofree char *model = find_model ();
+  const char *model = model_path;
   g_autofree char *tmp_image = NULL;
   g_autoptr(GFile) image = NULL;
   g_autoptr(GdkTexture) before = NULL;
@@ -1021,6 +1186,12 @@ test_live_dream (void)
     g_unlink (tmp_image);
 }
 
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display: run the ui suite under xvfb-run");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1028,10 +1199,18 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   int status;
 
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_add_func ("/studio/no-display", test_no_display);
+      return g_test_run ();
+    }
+
   /* No accessibility bus under Xvfb; the test context keeps the same
    * properties the tests read. */
   g_setenv ("GTK_A11Y", "test", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
+  gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  model_path = find_model ();
 
   application = inc_application_new ("org.inceptionist.Studio.Test", G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (application), NULL, &error))
@@ -1045,8 +1224,10 @@ main (int    argc,
   g_test_add_func ("/studio/octave-controls/window-settings", test_octave_controls_window);
   g_test_add_func ("/studio/window/accessible-labels", test_accessible_labels);
   g_test_add_func ("/studio/canvas/aspect-ratio", test_canvas_aspect);
+  g_test_add_func ("/studio/canvas/zoom-actions", test_zoom_actions);
   g_test_add_func ("/studio/errors/unreadable-image", test_unreadable_image);
   g_test_add_func ("/studio/errors/model-missing", test_model_missing);
+  g_test_add_func ("/studio/errors/import-model", test_import_model);
   g_test_add_func ("/studio/errors/device-lost", test_device_lost);
   g_test_add_func ("/studio/errors/out-of-memory", test_out_of_memory);
   g_test_add_func ("/studio/dream/pause-step-reset", test_pause_step_reset);
@@ -1057,5 +1238,6 @@ main (int    argc,
 
   g_application_release (G_APPLICATION (application));
   g_clear_object (&application);
+  g_free (model_path);
   return status;
 }
