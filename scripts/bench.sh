@@ -2,7 +2,8 @@
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
 # Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR]
 # BUILD_DIR defaults to build.  The PyTorch side finds the model in
-# --model-dir, $INCEPTIONIST_NSFWJS_DIR, the fetch cache or /tmp/nsfw.
+# --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
+# scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,8 +31,9 @@ build=${build:-build}
 case $build in /*) ;; *) [ -d "$build" ] || build=$root/$build ;; esac
 
 if [ -z "$model_dir" ]; then
-  cache=${XDG_CACHE_HOME:-$HOME/.cache}/inceptionist/nsfwjs/package/dist/models/inception_v3
-  for d in "${INCEPTIONIST_NSFWJS_DIR:-}" "$cache" /tmp/nsfw/package/dist/models/inception_v3; do
+  # scripts/run-tests.sh unpacks the package there.
+  unpacked=$build/nsfwjs/package/dist/models/inception_v3
+  for d in "${INCEPTIONIST_NSFWJS_DIR:-}" "$unpacked"; do
     if [ -n "$d" ] && [ -f "$d/model.min.js" ]; then model_dir=$d; break; fi
   done
   [ -n "$model_dir" ] || die "no model found; set INCEPTIONIST_NSFWJS_DIR or pass --model-dir"

@@ -48,11 +48,10 @@ def default_model_dir():
     env = os.environ.get("INCEPTIONIST_NSFWJS_DIR")
     if env:
         return env
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".cache")
+    # scripts/run-tests.sh (fetch-model.sh --unpack) unpacks it there.
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     candidates = [
-        os.path.join(cache, "inceptionist", "nsfwjs", PKG_SUBDIR),
-        os.path.join("/tmp/nsfw", "package", "dist", "models", "inception_v3"),
+        os.path.join(root, "build", "nsfwjs", PKG_SUBDIR),
     ]
     for c in candidates:
         if os.path.isfile(os.path.join(c, MODEL_FILE)):
