@@ -2,6 +2,8 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include "core/image.h"
+#include "core/mask-brush.h"
 
 G_BEGIN_DECLS
 
@@ -37,5 +39,37 @@ gboolean   inc_canvas_get_fit           (IncCanvas *self);
 void       inc_canvas_pan               (IncCanvas *self,
                                          double     dx,
                                          double     dy);
+
+/* Widget pixels to image pixels (the image shown) and back. */
+void       inc_canvas_widget_to_image   (IncCanvas *self,
+                                         double     x,
+                                         double     y,
+                                         double    *image_x,
+                                         double    *image_y);
+void       inc_canvas_image_to_widget   (IncCanvas *self,
+                                         double     image_x,
+                                         double     image_y,
+                                         double    *x,
+                                         double    *y);
+
+/* The mask drawn tinted over the image (1 channel, the image's size);
+ * rect: the part that changed, NULL for all. NULL mask: none. */
+void       inc_canvas_set_mask          (IncCanvas      *self,
+                                         const IncImage *mask,
+                                         const IncRect  *rect);
+/* Painting: the primary button's drags emit "stroke-begin", "-motion" and
+ * "-end" in image pixels instead of panning (other buttons still pan). */
+void       inc_canvas_set_painting      (IncCanvas *self,
+                                         gboolean   painting);
+gboolean   inc_canvas_get_painting      (IncCanvas *self);
+/* What a press, a drag and a release at widget coordinates do. */
+void       inc_canvas_paint_begin       (IncCanvas       *self,
+                                         double           x,
+                                         double           y,
+                                         GdkModifierType  state);
+void       inc_canvas_paint_to          (IncCanvas *self,
+                                         double     x,
+                                         double     y);
+void       inc_canvas_paint_end         (IncCanvas *self);
 
 G_END_DECLS

@@ -42,12 +42,15 @@ typedef struct {
   int               max_steps;   /* 0: until finished or paused */
   IncDream         *dream;       /* lent by the session, or made here */
   IncImage         *source;      /* for a new dream */
-  IncRecipe        *recipe;      /* for a new dream */
+  IncImage         *mask;        /* for a new dream; NULL: everywhere */
+  IncRecipe        *recipe;      /* the worker's latest */
   IncGradientSource *gradients;  /* the session's; outlives the run */
   gboolean          finished;    /* set by the worker before returning */
 
   GMutex            lock;        /* guards what follows */
   IncRecipe        *pending_recipe;
+  gboolean          mask_changed;
+  IncImage         *pending_mask;
   int               preview_interval;
   Frame            *pending_frame;
   IncDreamProgress  pending_progress;
@@ -65,6 +68,8 @@ struct _IncDreamSession
   IncImage         *source;
   IncDream         *dream;       /* NULL while lent to a run */
   IncRecipe        *recipe;
+  IncImage         *mask;        /* NULL: dream everywhere */
+  gboolean          lent;        /* the gradients are out on a job */
   int               preview_interval;
   /* The dream is over (finished or lost with its device): the next start
    * dreams on from the current image. */
@@ -159,6 +164,8 @@ run_unref (Run *run)
     return;
   g_clear_pointer (&run->dream, inc_dream_free);
   g_clear_pointer (&run->source, inc_image_free);
+  g_clear_pointer (&run->mask, inc_image_free);
+  g_clear_pointer (&run->pending_mask, inc_image_free);
   g_clear_pointer (&run->recipe, inc_recipe_free);
   g_clear_pointer (&run->pending_recipe, inc_recipe_free);
   g_clear_pointer (&run->pending_frame, frame_free);
@@ -258,7 +265,7 @@ run_worker (GTask        *task,
   lower_thread_priority ();
   if (run->dream == NULL)
     {
-      run->dream = inc_dream_new (run->recipe, run->source, NULL,
+      run->dream = inc_dream_new (run->recipe, run->source, run->mask,
                                   run->gradients, &error);
       if (run->dream == NULL)
         {
@@ -271,16 +278,37 @@ run_worker (GTask        *task,
   for (;;)
     {
       IncRecipe *recipe;
+      IncImage *mask = NULL;
+      gboolean mask_changed;
       int interval;
 
       g_mutex_lock (&run->lock);
       recipe = g_steal_pointer (&run->pending_recipe);
+      mask_changed = run->mask_changed;
+      if (mask_changed)
+        mask = g_steal_pointer (&run->pending_mask);
+      run->mask_changed = FALSE;
       interval = run->preview_interval;
       g_mutex_unlock (&run->lock);
       if (recipe != NULL)
         {
           inc_dream_set_recipe (run->dream, recipe);
-          inc_recipe_free (recipe);
+          inc_recipe_free (run->recipe);
+          run->recipe = recipe;
+        }
+      /* A dream's mask is fixed when it is made: a new mask starts a new
+       * dream from the image so far, which outside the mask stays as it is. */
+      if (mask_changed)
+        {
+          g_autoptr(IncImage) now = inc_dream_render (run->dream);
+          IncDream *fresh = inc_dream_new (run->recipe, now, mask, run->gradients, &error);
+
+          inc_image_free (mask);
+          if (fresh == NULL)
+            break;
+          inc_dream_free (run->dream);
+          run->dream = fresh;
+          inc_dream_set_cancellable (run->dream, cancellable);
         }
 
       if (g_cancellable_is_cancelled (cancellable))
@@ -386,6 +414,12 @@ start_run (IncDreamSession  *self,
                            "The dream engine is not ready");
       return FALSE;
     }
+  if (self->lent)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           "The engine is busy with an export");
+      return FALSE;
+    }
   if (self->source == NULL)
     {
       g_set_error_literal (error, INC_DREAM_ERROR, INC_DREAM_ERROR_INVALID,
@@ -411,10 +445,11 @@ start_run (IncDreamSession  *self,
   self->finished = FALSE;
 
   run->dream = g_steal_pointer (&self->dream);
+  run->recipe = inc_recipe_copy (self->recipe);
   if (run->dream == NULL)
     {
       run->source = inc_image_copy (self->current ? self->current->image : self->source);
-      run->recipe = inc_recipe_copy (self->recipe);
+      run->mask = self->mask ? inc_image_copy (self->mask) : NULL;
     }
   else
     inc_dream_set_recipe (run->dream, self->recipe);
@@ -552,6 +587,78 @@ inc_dream_session_set_recipe (IncDreamSession  *self,
   return TRUE;
 }
 
+void
+inc_dream_session_set_mask (IncDreamSession *self,
+                            const IncImage  *mask)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+  g_return_if_fail (mask == NULL || mask->channels == 1);
+
+  g_clear_pointer (&self->mask, inc_image_free);
+  self->mask = mask ? inc_image_copy (mask) : NULL;
+
+  if (self->run != NULL)
+    {
+      IncImage *copy = mask ? inc_image_copy (mask) : NULL;
+
+      g_mutex_lock (&self->run->lock);
+      g_clear_pointer (&self->run->pending_mask, inc_image_free);
+      self->run->pending_mask = copy;
+      self->run->mask_changed = TRUE;
+      g_mutex_unlock (&self->run->lock);
+    }
+  else
+    /* The next start makes a dream with the new mask from the current image. */
+    g_clear_pointer (&self->dream, inc_dream_free);
+}
+
+const IncImage *
+inc_dream_session_get_mask (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  return self->mask;
+}
+
+void
+inc_dream_session_set_image (IncDreamSession *self,
+                             IncImage        *image)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+  g_return_if_fail (image != NULL && image->channels == 3);
+
+  drop_dream (self);
+  self->current = frame_new (image);
+  g_signal_emit (self, signals[FRAME], 0);
+}
+
+IncGradientSource *
+inc_dream_session_lend_gradients (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
+
+  if (self->engine == NULL || self->run != NULL || self->lent)
+    return NULL;
+  self->lent = TRUE;
+  return self->engine->gradients;
+}
+
+void
+inc_dream_session_return_gradients (IncDreamSession *self)
+{
+  g_return_if_fail (INC_IS_DREAM_SESSION (self));
+
+  self->lent = FALSE;
+}
+
+gboolean
+inc_dream_session_get_busy (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+
+  return self->lent;
+}
+
 const IncRecipe *
 inc_dream_session_get_recipe (IncDreamSession *self)
 {
@@ -667,8 +774,8 @@ inc_dream_session_load_engine_finish (IncDreamSession  *self,
   engine = g_task_propagate_pointer (G_TASK (result), error);
   if (engine == NULL)
     return FALSE;
-  /* Only an idle session swaps engines: a run holds the old one. */
-  if (self->run != NULL)
+  /* Only an idle session swaps engines: a run or a job holds the old one. */
+  if (self->run != NULL || self->lent)
     {
       engine_free (engine);
       return TRUE;
@@ -688,6 +795,7 @@ inc_dream_session_set_gradient_source (IncDreamSession   *self,
   g_return_if_fail (INC_IS_DREAM_SESSION (self));
   g_return_if_fail (gradients != NULL);
   g_return_if_fail (self->run == NULL);
+  g_return_if_fail (!self->lent);
 
   engine = g_new0 (Engine, 1);
   engine->gradients = gradients;
@@ -752,6 +860,7 @@ inc_dream_session_finalize (GObject *object)
   g_clear_pointer (&self->dream, inc_dream_free);
   g_clear_pointer (&self->engine, engine_free);
   g_clear_pointer (&self->source, inc_image_free);
+  g_clear_pointer (&self->mask, inc_image_free);
   g_clear_pointer (&self->recipe, inc_recipe_free);
   g_clear_pointer (&self->current, frame_free);
 

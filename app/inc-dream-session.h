@@ -47,6 +47,20 @@ gboolean         inc_dream_session_set_recipe         (IncDreamSession     *self
                                                        const IncRecipe     *recipe,
                                                        GError             **error);
 const IncRecipe *inc_dream_session_get_recipe         (IncDreamSession     *self);
+/* A copy is taken; NULL: dream everywhere. The next dream uses it; a
+ * running one goes on from the image so far with it after its step. */
+void             inc_dream_session_set_mask           (IncDreamSession     *self,
+                                                       const IncImage      *mask);
+const IncImage  *inc_dream_session_get_mask           (IncDreamSession     *self);
+/* Shows image (taken) as the result so far, e.g. after an undo; the next
+ * dream starts from it. A running dream is stopped. */
+void             inc_dream_session_set_image          (IncDreamSession     *self,
+                                                       IncImage            *image);
+/* The engine's gradients for a one-off job in a worker (an export) while no
+ * dream runs, or NULL; no dream starts until they are given back. */
+IncGradientSource *inc_dream_session_lend_gradients   (IncDreamSession     *self);
+void             inc_dream_session_return_gradients   (IncDreamSession     *self);
+gboolean         inc_dream_session_get_busy           (IncDreamSession     *self);
 void             inc_dream_session_set_preview_interval (IncDreamSession   *self,
                                                          int                steps);
 

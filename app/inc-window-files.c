@@ -1,6 +1,7 @@
 /* inc-window-files.c: opening images (dialog, drop, command line, recent
- * files), exporting the dream, and importing the model. Decoding, encoding
- * and importing run in worker threads. */
+ * files), Save Image (the dream as shown, at working size), Export (the
+ * dialog that renders it again at print size), and importing the model.
+ * Decoding, encoding and importing run in worker threads. */
 #include "app/inc-window-private.h"
 
 #include <glib/gi18n.h>
@@ -101,22 +102,27 @@ _inc_window_set_source (IncWindow *self,
                         IncImage  *image)
 {
   g_autoptr(GBytes) rgba = _inc_image_to_rgba8 (image);
-  g_autofree char *uri = g_file_get_uri (file);
-  g_autofree char *name = g_file_get_basename (file);
-  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autofree char *uri = file ? g_file_get_uri (file) : NULL;
+  g_autofree char *name = file ? g_file_get_basename (file) : NULL;
+  g_autoptr(GFile) parent = file ? g_file_get_parent (file) : NULL;
 
   _inc_window_set_dreaming (self, FALSE);
   _inc_window_hide_error (self);
   g_set_object (&self->file, file);
+  g_clear_pointer (&self->session_path, g_free);
 
   inc_canvas_set_original (self->canvas, rgba, image->width, image->height);
   /* The session shows the source through its "frame" signal. */
   inc_dream_session_set_source (self->session, image);
+  _inc_window_mask_reset (self);
+  _inc_window_history_reset (self);
   inc_canvas_zoom_fit (self->canvas);
   gtk_widget_set_visible (self->placeholder, FALSE);
-  gtk_window_set_title (GTK_WINDOW (self), name);
+  gtk_window_set_title (GTK_WINDOW (self), name ? name : _("Inceptionist"));
+  _inc_window_schedule_autosave (self);
 
-  gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+  if (uri != NULL)
+    gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
   if (parent != NULL && g_file_peek_path (parent) != NULL)
     g_settings_set_string (self->settings, "recent-folder", g_file_peek_path (parent));
 
@@ -189,7 +195,7 @@ _inc_window_open_dialog (IncWindow *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
-/* Export */
+/* Save Image: what is shown, at working size, at once */
 
 typedef struct {
   IncImage *image;
@@ -236,13 +242,13 @@ export_done_cb (GObject      *object,
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      message = g_strdup_printf (_("Could not export to %s: %s"), data->path, error->message);
+      message = g_strdup_printf (_("Could not save to %s: %s"), data->path, error->message);
       _inc_window_show_error (self, message, FALSE);
       return;
     }
   {
     g_autofree char *name = g_path_get_basename (data->path);
-    g_autofree char *text = g_strdup_printf (_("Exported “%s”"), name);
+    g_autofree char *text = g_strdup_printf (_("Saved “%s”"), name);
 
     gtk_label_set_text (self->status_label, text);
   }
@@ -268,7 +274,7 @@ export_response_cb (GtkNativeDialog *dialog,
           data->image = inc_image_copy (image);
           data->path = g_file_get_path (file);
           data->recipe_json = inc_recipe_to_json (inc_dream_session_get_recipe (self->session));
-          g_task_set_source_tag (task, _inc_window_export_dialog);
+          g_task_set_source_tag (task, _inc_window_save_image_dialog);
           g_task_set_task_data (task, data, (GDestroyNotify) export_data_free);
           if (data->path == NULL)
             g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -281,17 +287,32 @@ export_response_cb (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
+static char *
+suggested_name (IncWindow *self)
+{
+  g_autofree char *base = NULL;
+  char *dot;
+
+  if (self->file == NULL)
+    return g_strdup ("dream.png");
+  base = g_file_get_basename (self->file);
+  dot = strrchr (base, '.');
+  if (dot != NULL)
+    *dot = '\0';
+  return g_strdup_printf ("%s-dream.png", base);
+}
+
 void
-_inc_window_export_dialog (IncWindow *self)
+_inc_window_save_image_dialog (IncWindow *self)
 {
   GtkFileChooserNative *dialog;
   g_autoptr(GtkFileFilter) png = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) jpeg = gtk_file_filter_new ();
   g_autofree char *name = NULL;
 
-  dialog = gtk_file_chooser_native_new (_("Export Dream"), GTK_WINDOW (self),
+  dialog = gtk_file_chooser_native_new (_("Save Image"), GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Export"), _("_Cancel"));
+                                        _("_Save"), _("_Cancel"));
   gtk_file_filter_set_name (png, _("PNG (keeps the recipe)"));
   gtk_file_filter_add_pattern (png, "*.png");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), png);
@@ -301,20 +322,93 @@ _inc_window_export_dialog (IncWindow *self)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), jpeg);
   set_initial_folder (self, GTK_FILE_CHOOSER (dialog));
 
-  if (self->file != NULL)
-    {
-      g_autofree char *base = g_file_get_basename (self->file);
-      char *dot = strrchr (base, '.');
-
-      if (dot != NULL)
-        *dot = '\0';
-      name = g_strdup_printf ("%s-dream.png", base);
-    }
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name ? name : "dream.png");
+  name = suggested_name (self);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
 
   g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Export: the dialog renders it again at print size */
+
+static void
+export_finished_cb (IncWindow       *self,
+                    const char      *path,
+                    const GError    *error,
+                    IncExportDialog *dialog)
+{
+  g_autofree char *name = g_path_get_basename (path);
+
+  if (error == NULL)
+    {
+      g_free (self->export_status);
+      self->export_status = g_strdup_printf (_("Exported “%s”"), name);
+      gtk_label_set_text (self->status_label, self->export_status);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not export “%s”: %s"),
+                                                  name, error->message);
+
+      _inc_window_show_error (self, message, FALSE);
+    }
+  _inc_window_update_actions (self);
+}
+
+static void
+export_dialog_gone_cb (gpointer  data,
+                       GObject  *where_the_dialog_was)
+{
+  IncWindow *self = data;
+
+  self->export_dialog = NULL;
+  _inc_window_update_actions (self);
+}
+
+void
+_inc_window_close_export (IncWindow *self)
+{
+  IncExportDialog *dialog = g_steal_pointer (&self->export_dialog);
+
+  if (dialog == NULL)
+    return;
+  g_object_weak_unref (G_OBJECT (dialog), export_dialog_gone_cb, self);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+void
+_inc_window_export_dialog (IncWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(GFile) dir = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  if (self->export_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->export_dialog));
+      return;
+    }
+  name = suggested_name (self);
+  if (self->file != NULL)
+    dir = g_file_get_parent (self->file);
+  if (dir == NULL)
+    {
+      folder = g_settings_get_string (self->settings, "recent-folder");
+      dir = g_file_new_for_path (*folder != '\0' ? folder : g_get_home_dir ());
+    }
+  file = g_file_get_child (dir, name);
+
+  self->export_dialog = inc_export_dialog_new (GTK_WINDOW (self), self->session, file);
+  g_object_weak_ref (G_OBJECT (self->export_dialog), export_dialog_gone_cb, self);
+  g_signal_connect_object (self->export_dialog, "finished",
+                           G_CALLBACK (export_finished_cb), self, G_CONNECT_SWAPPED);
+  /* Dream and Step wait while the export has the engine. */
+  g_signal_connect_object (self->export_dialog, "notify::running",
+                           G_CALLBACK (_inc_window_update_actions), self, G_CONNECT_SWAPPED);
+  _inc_window_update_actions (self);
+  gtk_window_present (GTK_WINDOW (self->export_dialog));
 }
 
 /* Drag and drop */

@@ -15,6 +15,7 @@ enum {
   PROP_0,
   PROP_DREAMING,
   PROP_MODEL_PATH,
+  PROP_PAINTING,
   N_PROPS
 };
 
@@ -157,7 +158,8 @@ _inc_window_load_engine (IncWindow *self)
 IncRecipe *
 _inc_window_build_recipe (IncWindow *self)
 {
-  IncRecipe *recipe = inc_recipe_new ();
+  IncRecipe *recipe = self->base_recipe ? inc_recipe_copy (self->base_recipe)
+                                        : inc_recipe_new ();
 
   inc_layer_picker_apply (self->layer_picker, recipe);
   inc_octave_controls_apply (self->octave_controls, recipe);
@@ -175,8 +177,30 @@ update_recipe (IncWindow *self)
     self->recipe_problem = g_strdup (_("Switch on at least one layer to dream"));
   else if (!inc_dream_session_set_recipe (self->session, recipe, &error))
     self->recipe_problem = g_strdup (error->message);
+  inc_presets_popover_set_recipe (self->presets_popover, recipe);
   _inc_window_update_actions (self);
   _inc_window_update_status (self);
+  _inc_window_schedule_autosave (self);
+}
+
+void
+_inc_window_recipe_changed (IncWindow *self)
+{
+  update_recipe (self);
+}
+
+/* Every control shows the recipe; what they do not show stays in the base. */
+void
+_inc_window_apply_recipe (IncWindow       *self,
+                          const IncRecipe *recipe)
+{
+  g_clear_pointer (&self->base_recipe, inc_recipe_free);
+  self->base_recipe = inc_recipe_copy (recipe);
+  inc_layer_picker_set_from_recipe (self->layer_picker, recipe);
+  inc_octave_controls_set_from_recipe (self->octave_controls, recipe);
+  g_settings_set_value (self->settings, "layers",
+                        inc_layer_picker_to_variant (self->layer_picker));
+  update_recipe (self);
 }
 
 static void
@@ -201,15 +225,28 @@ _inc_window_update_actions (IncWindow *self)
   gboolean have_image = inc_dream_session_get_source (self->session) != NULL;
   gboolean running = inc_dream_session_get_running (self->session);
   gboolean recipe_ok = self->recipe_problem == NULL;
+  /* An export has the engine. */
+  gboolean busy = inc_dream_session_get_busy (self->session);
+  gboolean have_mask = self->mask != NULL;
 
   gtk_widget_action_set_enabled (widget, "win.dream",
-                                 have_image && !self->importing &&
+                                 have_image && !self->importing && !busy &&
                                  (recipe_ok || self->dreaming));
   gtk_widget_action_set_enabled (widget, "win.step",
-                                 have_image && recipe_ok && !running &&
+                                 have_image && recipe_ok && !running && !busy &&
                                  inc_dream_session_get_engine_ready (self->session));
   gtk_widget_action_set_enabled (widget, "win.reset", have_image);
-  gtk_widget_action_set_enabled (widget, "win.export", have_image);
+  gtk_widget_action_set_enabled (widget, "win.export",
+                                 have_image && self->export_dialog == NULL);
+  gtk_widget_action_set_enabled (widget, "win.save-image", have_image);
+  gtk_widget_action_set_enabled (widget, "win.save-session", have_image);
+  gtk_widget_action_set_enabled (widget, "win.paint-mask", have_mask);
+  gtk_widget_action_set_enabled (widget, "win.mask-invert", have_mask);
+  gtk_widget_action_set_enabled (widget, "win.mask-clear",
+                                 have_mask && !_inc_window_mask_is_empty (self));
+  gtk_widget_action_set_enabled (widget, "win.mask-import", have_mask);
+  gtk_widget_action_set_enabled (widget, "win.mask-export", have_mask);
+  _inc_window_history_update (self);
   gtk_widget_action_set_enabled (widget, "win.import-model",
                                  !self->importing && !running);
 }
@@ -289,6 +326,7 @@ _inc_window_set_dreaming (IncWindow *self,
     {
       g_autoptr(GError) error = NULL;
 
+      self->run_label = N_("Dream");
       if (!inc_dream_session_get_engine_ready (self->session))
         {
           self->dream_when_ready = TRUE;
@@ -347,6 +385,8 @@ session_frame_cb (IncWindow       *self,
       return;
     }
   inc_canvas_set_image (self->canvas, rgba, image->width, image->height);
+  if (inc_dream_session_get_running (session))
+    self->run_changed = TRUE;
   if (self->dream_pressed_us != 0 && self->first_frame_us == 0 &&
       inc_dream_session_get_running (session))
     {
@@ -374,6 +414,12 @@ session_stopped_cb (IncWindow       *self,
       g_autofree char *message = describe_engine_error (self, error, &offer_import);
 
       _inc_window_show_error (self, message, offer_import);
+    }
+  /* A run, from Dream to its pause or end, or a Step, is one undo. */
+  if (self->run_changed)
+    {
+      self->run_changed = FALSE;
+      _inc_window_history_push_image (self, self->run_label ? self->run_label : N_("Dream"));
     }
   /* Finished, failed or paused: the toggle follows unless a resume is queued. */
   if (!inc_dream_session_get_running (session))
@@ -463,6 +509,7 @@ inc_window_close_request (GtkWindow *window)
   GApplication *application = G_APPLICATION (gtk_window_get_application (window));
 
   save_window_state (self);
+  _inc_window_session_closing (self);
   g_cancellable_cancel (self->cancellable);
   inc_dream_session_shutdown (self->session);
 
@@ -479,6 +526,16 @@ inc_window_close_request (GtkWindow *window)
     }
 
   return GTK_WINDOW_CLASS (inc_window_parent_class)->close_request (window);
+}
+
+static gboolean
+check_autosave_idle_cb (gpointer data)
+{
+  IncWindow *self = data;
+
+  if (!gtk_widget_in_destruction (GTK_WIDGET (self)) && self->session != NULL)
+    _inc_window_check_autosave (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -517,6 +574,10 @@ inc_window_constructed (GObject *object)
   update_recipe (self);
   update_dream_button (self);
   zoom_changed_cb (self);
+  _inc_window_update_actions (self);
+  /* The application is set after construction: look once it is. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, check_autosave_idle_cb, g_object_ref (self),
+                   g_object_unref);
 
   /* The model loads while the user picks an image. */
   _inc_window_load_engine (self);
@@ -537,6 +598,9 @@ inc_window_get_property (GObject    *object,
       break;
     case PROP_MODEL_PATH:
       g_value_set_string (value, self->model_path);
+      break;
+    case PROP_PAINTING:
+      g_value_set_boolean (value, self->painting);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -562,6 +626,13 @@ inc_window_set_property (GObject      *object,
       if (self->model_path == NULL)
         self->model_path = inc_model_default_path ();
       break;
+    case PROP_PAINTING:
+      if (self->painting != g_value_get_boolean (value))
+        {
+          self->painting = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -580,6 +651,8 @@ inc_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->session, self);
     }
 
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  _inc_window_close_export (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), INC_TYPE_WINDOW);
 
   g_clear_object (&self->session);
@@ -597,6 +670,12 @@ inc_window_finalize (GObject *object)
 
   g_free (self->model_path);
   g_free (self->recipe_problem);
+  g_clear_pointer (&self->base_recipe, inc_recipe_free);
+  g_clear_pointer (&self->stroke, inc_brush_stroke_free);
+  g_clear_pointer (&self->mask, inc_image_free);
+  g_clear_pointer (&self->history, inc_history_free);
+  g_free (self->session_path);
+  g_free (self->export_status);
 
   G_OBJECT_CLASS (inc_window_parent_class)->finalize (object);
 }
@@ -623,11 +702,17 @@ inc_window_class_init (IncWindowClass *klass)
   properties[PROP_MODEL_PATH] =
     g_param_spec_string ("model-path", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The canvas paints the mask rather than panning with the primary button. */
+  properties[PROP_PAINTING] =
+    g_param_spec_boolean ("painting", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (INC_TYPE_CANVAS);
   g_type_ensure (INC_TYPE_LAYER_PICKER);
   g_type_ensure (INC_TYPE_OCTAVE_CONTROLS);
+  g_type_ensure (INC_TYPE_MASK_PANEL);
+  g_type_ensure (INC_TYPE_PRESETS_POPOVER);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/inceptionist/Studio/inc-window.ui");
@@ -645,6 +730,12 @@ inc_window_class_init (IncWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, IncWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, IncWindow, zoom_label);
   gtk_widget_class_bind_template_child (widget_class, IncWindow, recent_menu);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, mask_panel);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, presets_popover);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, restore_banner);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, restore_label);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, undo_button);
+  gtk_widget_class_bind_template_child (widget_class, IncWindow, redo_button);
   gtk_widget_class_bind_template_callback (widget_class, banner_response_cb);
 
   _inc_window_class_actions_init (widget_class);
@@ -661,6 +752,8 @@ inc_window_init (IncWindow *self)
   self->session = inc_dream_session_new ();
   self->cancellable = g_cancellable_new ();
   self->model_path = inc_model_default_path ();
+  self->history = inc_history_new (0);
+  self->autosave_delay_ms = 60 * 1000;
 
   g_signal_connect_object (self->session, "frame",
                            G_CALLBACK (session_frame_cb), self, G_CONNECT_SWAPPED);
@@ -679,6 +772,7 @@ inc_window_init (IncWindow *self)
 
   _inc_window_setup_drop (self);
   _inc_window_setup_recent (self);
+  _inc_window_mask_init (self);
 }
 
 IncWindow *

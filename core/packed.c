@@ -8,6 +8,10 @@
 /* zlib counts in 32 bits; GIO passes sizes straight through. */
 #define CHUNK ((gsize) 1 << 28)
 #define OVERHEAD 64
+/* Bytes of a plane deflated to see whether deflating it pays. */
+#define SAMPLE ((gsize) 32 * 1024)
+#define MODE_RAW 0
+#define MODE_DEFLATE 1
 
 static GBytes *
 run_converter (GConverter *conv, const guint8 *in, gsize n, gsize cap,
@@ -72,6 +76,45 @@ run_converter (GConverter *conv, const guint8 *in, gsize n, gsize cap,
   return g_bytes_new_take (g_steal_pointer (&out), out_done);
 }
 
+static GBytes *
+deflate_bytes (const guint8 *in, gsize n)
+{
+  g_autoptr (GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW,
+                                                         PACK_LEVEL);
+  g_autoptr (GError) error = NULL;
+  GBytes *data = run_converter (G_CONVERTER (z), in, n, n + n / 64 + 1024, 0, &error);
+  if (data == NULL)
+    g_error ("deflate failed: %s", error->message);  /* only out of memory */
+  return data;
+}
+
+/* Low mantissa bytes of dreamt images are noise that deflate cannot
+ * shrink but spends most of its time on: a sample decides. */
+static gboolean
+worth_deflating (const guint8 *plane, gsize n)
+{
+  gsize sample = MIN (n, SAMPLE);
+  if (sample < SAMPLE)
+    return TRUE;
+  g_autoptr (GBytes) z = deflate_bytes (plane + (n - sample) / 2, sample);
+  return g_bytes_get_size (z) < sample / 10 * 9;
+}
+
+/* A plane's segment: mode, length (64-bit little-endian), bytes. */
+static void
+add_plane (GByteArray *out, const guint8 *plane, gsize n)
+{
+  g_autoptr (GBytes) z = worth_deflating (plane, n) ? deflate_bytes (plane, n) : NULL;
+  gboolean deflated = z != NULL && g_bytes_get_size (z) < n;
+  gsize size = deflated ? g_bytes_get_size (z) : n;
+  guint8 mode = deflated ? MODE_DEFLATE : MODE_RAW;
+  guint64 le = GUINT64_TO_LE ((guint64) size);
+
+  g_byte_array_append (out, &mode, 1);
+  g_byte_array_append (out, (const guint8 *) &le, 8);
+  g_byte_array_append (out, deflated ? g_bytes_get_data (z, NULL) : plane, size);
+}
+
 static void
 packed_clear (gpointer data)
 {
@@ -122,13 +165,10 @@ inc_packed_new_region (const IncImage *image,
           planes[b * n + k] = row[i * 4 + b];
     }
 
-  g_autoptr (GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW,
-                                                         PACK_LEVEL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) data = run_converter (G_CONVERTER (z), planes, n * 4,
-                                           n * 4 + n / 64 + 1024, 0, &error);
-  if (data == NULL)
-    g_error ("deflate failed: %s", error->message);  /* only out of memory */
+  g_autoptr (GByteArray) out = g_byte_array_sized_new (n * 4 / 2 + 64);
+  for (int b = 0; b < 4; b++)
+    add_plane (out, planes + b * n, n);
+  g_autoptr (GBytes) data = g_byte_array_free_to_bytes (g_steal_pointer (&out));
   return inc_packed_new_from_bytes (width, height, c, data);
 }
 
@@ -174,28 +214,62 @@ check_shape (const IncPacked *p, GError **error)
   return TRUE;
 }
 
-/* The byte planes, inflated and checked. */
+static GBytes *
+damaged (const IncPacked *p, const char *why, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "a stored %dx%d image is damaged (%s)", p->width, p->height, why);
+  return NULL;
+}
+
+/* The four byte planes, read back and checked. */
 static GBytes *
 inflate_planes (const IncPacked *p, GError **error)
 {
-  gsize n = (gsize) p->width * p->height * p->channels * 4;
-  gsize size = 0;
+  gsize n = (gsize) p->width * p->height * p->channels;
+  gsize size = 0, at = 0;
   const guint8 *in = g_bytes_get_data (p->data, &size);
-  g_autoptr (GZlibDecompressor) z = NULL;
-  g_autoptr (GError) local = NULL;
-  GBytes *planes;
 
   if (!check_shape (p, error))
     return NULL;
-  if (n == 0)
-    return g_bytes_new (NULL, 0);
-  z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
-  planes = run_converter (G_CONVERTER (z), in, size, n, n, &local);
-  if (planes == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                 "a stored %dx%d image is damaged (%s)", p->width, p->height,
-                 local->message);
-  return planes;
+  g_autofree guint8 *planes = g_malloc (MAX (n * 4, 1));
+  for (int b = 0; b < 4; b++)
+    {
+      guint64 length;
+      guint8 mode;
+
+      if (size - at < 9)
+        return damaged (p, "cut short", error);
+      mode = in[at];
+      memcpy (&length, in + at + 1, 8);
+      length = GUINT64_FROM_LE (length);
+      at += 9;
+      if (length > size - at)
+        return damaged (p, "cut short", error);
+      if (mode == MODE_RAW)
+        {
+          if (length != n)
+            return damaged (p, "wrong size", error);
+          memcpy (planes + b * n, in + at, n);
+        }
+      else if (mode == MODE_DEFLATE)
+        {
+          g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
+          g_autoptr (GError) local = NULL;
+          g_autoptr (GBytes) plane = n == 0 ? NULL
+            : run_converter (G_CONVERTER (z), in + at, length, n, n, &local);
+          if (n > 0 && plane == NULL)
+            return damaged (p, local->message, error);
+          if (n > 0)
+            memcpy (planes + b * n, g_bytes_get_data (plane, NULL), n);
+        }
+      else
+        return damaged (p, "unknown storage", error);
+      at += length;
+    }
+  if (at != size)
+    return damaged (p, "trailing data", error);
+  return g_bytes_new_take (g_steal_pointer (&planes), n * 4);
 }
 
 gboolean

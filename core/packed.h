@@ -2,9 +2,14 @@
  * session files.
  *
  * The float32 values are split into byte planes (all first bytes, then all
- * second bytes, ...; sign and exponent bytes repeat a lot) and deflated
- * (raw zlib stream through GIO's GZlibCompressor).  Unpacking gives the
- * same floats bit for bit. */
+ * second bytes, ...; sign and exponent bytes repeat a lot), and each plane
+ * is deflated (raw zlib stream through GIO's GZlibCompressor, level 1) or,
+ * when a sample shows it would not shrink (the low mantissa bytes of a
+ * dreamt image), stored as it is.  Unpacking gives the same floats bit
+ * for bit.
+ *
+ * data: per plane, a mode byte (0 stored, 1 deflated), the length as a
+ * little-endian 64-bit number, and the bytes. */
 #pragma once
 
 #include <gio/gio.h>

@@ -12,6 +12,7 @@
 #include "app/inc-window-private.h"
 #include "compute/engine.h"
 #include "core/model.h"
+#include "core/session.h"
 
 static IncApplication *application;
 static char *model_path;   /* found before the tests isolate XDG dirs */
@@ -1208,6 +1209,13 @@ main (int    argc,
 
   /* No accessibility bus under Xvfb; the test context keeps the same
    * properties the tests read. */
+  /* GLib's isolated test dirs leave out the state dir, where the autosave
+   * goes: a private one, so the user's own is never touched. */
+  {
+    g_autofree char *state = g_dir_make_tmp ("inc-studio-state-XXXXXX", NULL);
+
+    g_setenv ("XDG_STATE_HOME", state, TRUE);
+  }
   g_setenv ("GTK_A11Y", "test", FALSE);
   gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   model_path = find_model ();
@@ -1235,6 +1243,15 @@ main (int    argc,
   g_test_add_func ("/studio/dream/live", test_live_dream);
 
   status = g_test_run ();
+
+  /* The private state dir goes with whatever a failed test left in it. */
+  {
+    g_autofree char *dir = g_build_filename (g_getenv ("XDG_STATE_HOME"), "inceptionist", NULL);
+
+    inc_session_discard_autosave (NULL);
+    g_rmdir (dir);
+    g_rmdir (g_getenv ("XDG_STATE_HOME"));
+  }
 
   g_application_release (G_APPLICATION (application));
   g_clear_object (&application);
