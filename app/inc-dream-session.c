@@ -730,6 +730,13 @@ load_engine_worker (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* Compile the shaders now, not when the user presses Dream. A failure
+   * here is not fatal: the real step will report it. */
+  if (!inc_network_warm_up (engine->network, &error))
+    {
+      g_debug ("Warm-up failed: %s", error->message);
+      g_clear_error (&error);
+    }
   engine->gradients = inc_engine_gradient_source_new (engine->network);
   if (engine->gradients == NULL)
     {

@@ -184,3 +184,32 @@ inc_engine_gradient_source_new (IncNetwork *network)
   g_queue_init (&self->cache);
   return &self->parent;
 }
+
+gboolean
+inc_network_warm_up (IncNetwork *network, GError **error)
+{
+  const IncModel *model = inc_network_model (network);
+  const char *layer = NULL;
+  const int side = 96;
+
+  /* The first concatenation: at 96 px every kind of layer of InceptionV3
+   * (strided convolutions, both pools) lies before it. */
+  for (guint i = 0; i < model->n_nodes && layer == NULL; i++)
+    if (model->nodes[i].op == INC_OP_CONCAT)
+      layer = model->nodes[i].name;
+  if (layer == NULL)
+    layer = model->nodes[model->n_nodes - 1].name;
+
+  const char *layers[] = { layer, NULL };
+  g_autoptr (IncPass) pass = inc_pass_new (network, side, side, layers, error);
+  g_autofree float *image = g_new0 (float, side * side * 3);
+  IncLayerTerm term = { (char *) layer, 1.0f, -1, NULL, 0 };
+  IncObjective objective = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
+
+  for (int i = 0; i < side * side * 3; i++)
+    image[i] = (float) ((i * 7919) % 200) / 100.0f - 1.0f;
+  return pass != NULL &&
+         inc_pass_set_input (pass, image, error) &&
+         inc_pass_forward (pass, error) &&
+         inc_pass_backward (pass, &objective, NULL, error);
+}

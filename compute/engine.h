@@ -76,6 +76,11 @@ IncNetwork *inc_network_new          (IncDevice      *device,
                                       GError        **error);
 void        inc_network_free         (IncNetwork     *network);
 const IncModel *inc_network_model    (IncNetwork     *network);
+/* Runs one small forward and backward pass so that every pipeline is
+ * compiled (lavapipe compiles each at its first dispatch, 60-400 ms each):
+ * call it while loading, so the first real step is not the slow one. */
+gboolean    inc_network_warm_up      (IncNetwork     *network,
+                                      GError        **error);
 
 /* layers: NULL-terminated names; the pass runs up to the deepest of them. */
 IncPass    *inc_pass_new             (IncNetwork     *network,
