@@ -15,7 +15,10 @@
  * when tiled), the rolled image, the rolled gradient and the gradient
  * rolled back (core/dream-tiles.c): about 6F + 2F/3 at the peak.  The
  * export itself keeps no copy once the dream has one.  Writing needs F for
- * the result plus an 8-bit copy (F/4) and the encoded file. */
+ * the result plus an 8-bit copy (F/4) and the encoded file.  Measured with
+ * scripts/bench-export.sh on lavapipe: 6.7F at 4096 px and 6.3F at 8192 px
+ * beyond the engine's own memory, and the same device memory (about 1 GiB
+ * of cached tile passes) for 48 or 176 tiles a step. */
 #pragma once
 
 #include <gio/gio.h>

@@ -140,6 +140,7 @@ main (int argc, char **argv)
   printf ("rss_before_export_mib=%.1f   (model, engine, source)\n", rss_before / 1024.0);
   printf ("peak_rss_mib=%.1f   (VmHWM; ru_maxrss %.1f MiB)\n", hwm / 1024.0,
           usage.ru_maxrss / 1024.0);
+  printf ("device_before_export_mib=%.1f   (the network's weights)\n", mib (device_before));
   printf ("peak_device_mib=%.1f   (inc_device_memory_peak)\n", mib (device_peak));
   /* On a CPU device the device memory is host memory, inside the RSS. */
   double host = (hwm - rss_before) * 1024.0 -
