@@ -8,6 +8,8 @@
  *             target layer are run.
  *
  * Images are H x W x 3 float32, channel-last, already preprocessed to [-1, 1].
+ * A device records into one command buffer: use a device, and everything
+ * made on it, from one thread at a time.
  * Nothing here includes GTK; errors come back as GError in INC_ENGINE_ERROR.
  */
 #pragma once
