@@ -15,60 +15,12 @@
 #include "core/export.h"
 #include "core/model.h"
 #include "core/user-presets.h"
+#include "studio-support.h"
 
 static IncApplication *application;
 static char *model_path;   /* found before the tests isolate XDG dirs */
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static gboolean
-wait_until (gboolean (*cond) (gpointer data),
-            gpointer  data,
-            double    timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
-
-static void
-settle (void)
-{
-  for (int i = 0; i < 20; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (5000);
-    }
-}
-
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-static void
-close_window (IncWindow *window)
-{
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_true (wait_until (is_null, &window, 120));
-  settle ();
-}
 
 /* As the user closes it (close-request runs, unlike a plain destroy). */
 static void
@@ -78,36 +30,6 @@ close_cleanly (IncWindow *window)
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (wait_until (is_null, &window, 120));
   settle ();
-}
-
-static GdkTexture *
-snapshot_widget (GtkWidget *widget)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node,
-                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gint64 target = gdk_frame_clock_get_frame_counter (clock) + 2;
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  gtk_widget_queue_draw (widget);
-  while (gdk_frame_clock_get_frame_counter (clock) < target &&
-         g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
 }
 
 static gboolean
@@ -128,77 +50,7 @@ image_checksum (const IncImage *image)
                                       sizeof (float) * image->width * image->height * image->channels);
 }
 
-/* ---- a stand-in engine ------------------------------------------------ */
-
-typedef struct {
-  IncGradientSource parent;
-  int               calls;
-  int               delay_ms;
-} FakeSource;
-
-static gboolean
-fake_gradient (IncGradientSource  *source,
-               const IncObjective *objective,
-               const float        *image,
-               int                 height,
-               int                 width,
-               float              *grad,
-               double             *value,
-               GError            **error)
-{
-  FakeSource *self = (FakeSource *) source;
-  int call = g_atomic_int_add (&self->calls, 1);
-
-  if (self->delay_ms > 0)
-    g_usleep (self->delay_ms * 1000);
-  /* A checkerboard push: plain to see, the same every time. */
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      for (int c = 0; c < 3; c++)
-        grad[((gsize) y * width + x) * 3 + c] = ((x / 16 + y / 16) % 2) ? 1.0f : -1.0f;
-  *value = call + 1;
-  return TRUE;
-}
-
-static float *
-fake_features (IncGradientSource *source,
-               const char        *layer,
-               const float       *image,
-               int                height,
-               int                width,
-               int               *n,
-               int               *channels,
-               GError           **error)
-{
-  g_set_error_literal (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID, "no features here");
-  return NULL;
-}
-
-static int
-fake_min_input_side (IncGradientSource *source,
-                     const char        *layer)
-{
-  return 32;
-}
-
-static void
-fake_free (IncGradientSource *source)
-{
-  g_free (source);
-}
-
-static FakeSource *
-fake_source_new (int delay_ms)
-{
-  FakeSource *self = g_new0 (FakeSource, 1);
-
-  self->parent.gradient = fake_gradient;
-  self->parent.features = fake_features;
-  self->parent.min_input_side = fake_min_input_side;
-  self->parent.free = fake_free;
-  self->delay_ms = delay_ms;
-  return self;
-}
+/* ---- windows with the stand-in engine -------------------------------- */
 
 static GFile *
 sample_image (void)
@@ -227,23 +79,10 @@ sample_image (void)
 }
 
 static gboolean
-engine_settled (gpointer window)
-{
-  return !INC_WINDOW (window)->engine_loading;
-}
-
-static gboolean
 has_source (gpointer window)
 {
   return inc_dream_session_get_source (INC_WINDOW (window)->session) != NULL &&
          !INC_WINDOW (window)->image_loading;
-}
-
-static gboolean
-stopped (gpointer window)
-{
-  return !inc_dream_session_get_running (INC_WINDOW (window)->session) &&
-         !INC_WINDOW (window)->dreaming;
 }
 
 static IncWindow *
@@ -371,7 +210,7 @@ set_brush (IncWindow *window,
 static void
 test_mask_stroke (void)
 {
-  FakeSource *fake = fake_source_new (0);
+  FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window = fake_window (fake, 5);
   const IncImage *source = inc_dream_session_get_source (window->session);
   const double R = 12.0;                    /* a 24-px hard brush */
@@ -520,7 +359,7 @@ some_steps (gpointer window)
 static void
 test_mask_while_dreaming (void)
 {
-  FakeSource *fake = fake_source_new (30);
+  FakeSource *fake = fake_source_new (-1, 30);
   IncWindow *window = fake_window (fake, 400);
   g_autoptr(IncImage) original = inc_image_copy (inc_dream_session_get_source (window->session));
   g_autoptr(IncImage) stroke = NULL;
@@ -578,7 +417,7 @@ test_mask_while_dreaming (void)
 static void
 test_mask_png (void)
 {
-  FakeSource *fake = fake_source_new (0);
+  FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window = fake_window (fake, 1);
   g_autofree char *dir = g_dir_make_tmp ("inc-workflow-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "mask.png", NULL);
@@ -618,7 +457,7 @@ test_mask_png (void)
 static void
 test_undo_redo (void)
 {
-  FakeSource *fake = fake_source_new (0);
+  FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window = fake_window (fake, 10);
   g_autoptr(IncImage) image0 = inc_image_copy (inc_dream_session_get_source (window->session));
   g_autoptr(IncImage) image1 = NULL;
@@ -841,7 +680,7 @@ export_done (gpointer window)
 static void
 test_export_2x (void)
 {
-  FakeSource *fake = fake_source_new (0);
+  FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window = fake_window (fake, 2);
   const IncImage *source = inc_dream_session_get_source (window->session);
   g_autofree char *dir = g_dir_make_tmp ("inc-workflow-XXXXXX", NULL);
@@ -900,27 +739,10 @@ export_stepping (gpointer data)
   return g_atomic_int_get (&wait->fake->calls) >= 2;
 }
 
-typedef struct {
-  gint64 last;
-  gint64 worst;
-} StallMeter;
-
-static gboolean
-stall_tick_cb (gpointer data)
-{
-  StallMeter *meter = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (meter->last != 0)
-    meter->worst = MAX (meter->worst, now - meter->last);
-  meter->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 test_export_cancel (void)
 {
-  FakeSource *fake = fake_source_new (100);
+  FakeSource *fake = fake_source_new (-1, 100);
   IncWindow *window = fake_window (fake, 20);
   g_autofree char *dir = g_dir_make_tmp ("inc-workflow-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "cancelled.jpg", NULL);
@@ -984,7 +806,7 @@ file_exists (gpointer path)
 static void
 test_session_round_trip (void)
 {
-  FakeSource *fake = fake_source_new (0);
+  FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window = fake_window (fake, 10);
   g_autofree char *dir = g_dir_make_tmp ("inc-workflow-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "work.inceptionist", NULL);
@@ -1057,7 +879,7 @@ autosaved (gpointer window)
 static int
 autosave_child (const char *state_dir)
 {
-  FakeSource *fake = fake_source_new (0);
+  FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window;
   g_autofree char *image_sum = NULL;
   g_autofree char *mask_sum = NULL;
@@ -1142,7 +964,7 @@ test_autosave_after_kill (void)
   {
     IncWindow *first = plain_window ();
     IncWindow *second;
-    FakeSource *fake = fake_source_new (0);
+    FakeSource *fake = fake_source_new (-1, 0);
 
     g_assert_false (gtk_info_bar_get_revealed (first->restore_banner));
     first->autosave_delay_ms = 50;
@@ -1242,13 +1064,6 @@ save_shot (GtkWidget  *widget,
   g_test_message ("screenshot: %s", path);
 }
 
-static gboolean
-engine_ready_or_failed (gpointer window)
-{
-  return inc_dream_session_get_engine_ready (INC_WINDOW (window)->session) ||
-         !INC_WINDOW (window)->engine_loading;
-}
-
 /* The real engine when the model is there (for a true picture), else the
  * stand-in. */
 static IncWindow *
@@ -1259,7 +1074,7 @@ screenshot_window (void)
   IncWindow *window;
 
   if (!g_file_test (model, G_FILE_TEST_IS_REGULAR))
-    return fake_window (fake_source_new (0), 3);
+    return fake_window (fake_source_new (-1, 0), 3);
 
   window = g_object_new (INC_TYPE_WINDOW, "application", application,
                          "model-path", model, NULL);
@@ -1275,7 +1090,7 @@ screenshot_window (void)
   if (!inc_dream_session_get_engine_ready (window->session))
     {
       close_window (window);
-      return fake_window (fake_source_new (0), 3);
+      return fake_window (fake_source_new (-1, 0), 3);
     }
   return window;
 }
@@ -1321,12 +1136,6 @@ test_labels_and_screenshots (void)
   save_shot (GTK_WIDGET (window->export_dialog), "studio-export-dialog.png");
 
   close_window (window);
-}
-
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: run the ui suite under xvfb-run");
 }
 
 int

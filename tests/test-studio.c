@@ -13,50 +13,15 @@
 #include "compute/engine.h"
 #include "core/model.h"
 #include "core/session.h"
+#include "studio-support.h"
 
 static IncApplication *application;
 static char *model_path;   /* found before the tests isolate XDG dirs */
-
-/* Runs the main loop until cond (data) holds or timeout_s passes. */
-static gboolean
-wait_until (gboolean (*cond) (gpointer data),
-            gpointer  data,
-            double    timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
-
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
 
 static gboolean
 banner_shown (gpointer window)
 {
   return gtk_info_bar_get_revealed (INC_WINDOW (window)->banner);
-}
-
-/* Lets pending layout and frames happen. */
-static void
-settle (void)
-{
-  for (int i = 0; i < 20; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (5000);
-    }
 }
 
 static IncWindow *
@@ -77,58 +42,6 @@ static IncWindow *
 new_window (void)
 {
   return new_window_with_model (NULL);
-}
-
-/* Until the window has painted twice more: everything is allocated. */
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gint64 target = gdk_frame_clock_get_frame_counter (clock) + 2;
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  gtk_widget_queue_draw (widget);
-  while (gdk_frame_clock_get_frame_counter (clock) < target &&
-         g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static gboolean
-is_null (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-/* Destroys the window and checks nothing (an idle, a signal, a cycle) keeps
- * it alive once its workers (an engine still loading) have returned. */
-static void
-close_window (IncWindow *window)
-{
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_true (wait_until (is_null, &window, 120));
-  settle ();
-}
-
-/* The widget as the compositor would see it, rendered to a texture. */
-static GdkTexture *
-snapshot_widget (GtkWidget *widget)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
-    g_error ("nothing drawn: %s %dx%d realized %d mapped %d gl error %s", G_OBJECT_TYPE_NAME (widget), width, height,
-             gtk_widget_get_realized (widget), gtk_widget_get_mapped (widget),
-             GTK_IS_GL_AREA (widget) && gtk_gl_area_get_error (GTK_GL_AREA (widget)) ? gtk_gl_area_get_error (GTK_GL_AREA (widget))->message : "-");
-  return gsk_renderer_render_texture (renderer, node,
-                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
 
 typedef struct {
@@ -535,12 +448,6 @@ test_unreadable_image (void)
   g_rmdir (dir);
 }
 
-static gboolean
-engine_settled (gpointer window)
-{
-  return !INC_WINDOW (window)->engine_loading;
-}
-
 static void
 test_model_missing (void)
 {
@@ -560,94 +467,10 @@ test_model_missing (void)
   close_window (window);
 }
 
+/* ---- the stand-in engine, for the paths the real one cannot be made to take */
 
-/* ---- a stand-in engine, for the paths the real one cannot be made to take */
-
-typedef struct {
-  IncGradientSource parent;
-  int               calls;
-  int               fail_after;  /* -1: never */
-  int               delay_ms;
-  int               error_code;
-} FakeSource;
-
-static gboolean
-fake_gradient (IncGradientSource  *source,
-               const IncObjective *objective,
-               const float        *image,
-               int                 height,
-               int                 width,
-               float              *grad,
-               double             *value,
-               GError            **error)
-{
-  FakeSource *self = (FakeSource *) source;
-  int call = g_atomic_int_add (&self->calls, 1);
-
-  if (self->delay_ms > 0)
-    g_usleep (self->delay_ms * 1000);
-  if (self->fail_after >= 0 && call >= self->fail_after)
-    {
-      g_set_error (error, INC_ENGINE_ERROR, self->error_code,
-                   "vkQueueSubmit: simulated failure");
-      return FALSE;
-    }
-  /* A checkerboard push: plainly visible after a step. */
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      for (int c = 0; c < 3; c++)
-        grad[((gsize) y * width + x) * 3 + c] = ((x / 16 + y / 16) % 2) ? 1.0f : -1.0f;
-  *value = call + 1;
-  return TRUE;
-}
-
-static float *
-fake_features (IncGradientSource *source,
-               const char        *layer,
-               const float       *image,
-               int                height,
-               int                width,
-               int               *n,
-               int               *channels,
-               GError           **error)
-{
-  g_set_error_literal (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID, "no features here");
-  return NULL;
-}
-
-static int
-fake_min_input_side (IncGradientSource *source,
-                     const char        *layer)
-{
-  return 32;
-}
-
-static void
-fake_free (IncGradientSource *source)
-{
-  g_free (source);
-}
-
-static FakeSource *
-fake_source_new (int fail_after,
-                 int delay_ms)
-{
-  FakeSource *self = g_new0 (FakeSource, 1);
-
-  self->parent.gradient = fake_gradient;
-  self->parent.features = fake_features;
-  self->parent.min_input_side = fake_min_input_side;
-  self->parent.free = fake_free;
-  self->fail_after = fail_after;
-  self->delay_ms = delay_ms;
-  self->error_code = INC_ENGINE_ERROR_DEVICE_LOST;
-  return self;
-}
-
-static gboolean engine_settled (gpointer window);
 static GFile *sample_image (char **tmp_path);
 static gboolean has_source (gpointer window);
-static gboolean stopped (gpointer window);
 static double mean_difference (const Pixels *a, const Pixels *b);
 
 /* A window with an image open and the stand-in engine. */
@@ -1028,24 +851,6 @@ sample_image (char **tmp_path)
   return g_file_new_for_path (*tmp_path);
 }
 
-typedef struct {
-  gint64 last;
-  gint64 worst;
-} StallMeter;
-
-static gboolean
-stall_tick_cb (gpointer data)
-{
-  StallMeter *meter = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (meter->last != 0)
-    meter->worst = MAX (meter->worst, now - meter->last);
-
-  meter->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
 static gboolean
 has_source (gpointer window)
 {
@@ -1053,23 +858,9 @@ has_source (gpointer window)
 }
 
 static gboolean
-engine_ready_or_failed (gpointer window)
-{
-  return inc_dream_session_get_engine_ready (INC_WINDOW (window)->session) ||
-         !INC_WINDOW (window)->engine_loading;
-}
-
-static gboolean
 first_frame (gpointer window)
 {
   return INC_WINDOW (window)->first_frame_us > 0;
-}
-
-static gboolean
-stopped (gpointer window)
-{
-  return !inc_dream_session_get_running (INC_WINDOW (window)->session) &&
-         !INC_WINDOW (window)->dreaming;
 }
 
 static double
@@ -1185,12 +976,6 @@ test_live_dream (void)
   close_window (window);
   if (tmp_image != NULL)
     g_unlink (tmp_image);
-}
-
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: run the ui suite under xvfb-run");
 }
 
 int
