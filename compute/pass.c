@@ -234,9 +234,6 @@ _inc_pass_conv_params (IncPass *pass, guint i, gboolean backward, IncConvParams 
   int pad_t, pad_l;
 
   inc_node_padding (n, in->h, in->w, &pad_t, &pad_l);
-  memset (p, 0, sizeof *p);
-  p->kh = n->kh;
-  p->kw = n->kw;
   if (!backward)
     {
       *p = (IncConvParams) {

@@ -16,23 +16,8 @@
  * worker thread, so every use goes through this lock. */
 static GMutex hdf5_lock;
 
-static gboolean
-corrupt (GError    **error,
-         const char *fmt,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-corrupt (GError    **error,
-         const char *fmt,
-         ...)
-{
-  va_list args;
-  va_start (args, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error_literal (error, INC_MODEL_ERROR, INC_MODEL_ERROR_CORRUPT, msg);
-  return FALSE;
-}
+#define corrupt(error, ...) \
+  _inc_model_fail ((error), INC_MODEL_ERROR_CORRUPT, __VA_ARGS__)
 
 gboolean
 inc_hdf5_is_hdf5 (const char *path)

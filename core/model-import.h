@@ -29,6 +29,13 @@ typedef struct {
 } IncTensor;
 
 /* name -> IncTensor*, owning both. */
+/* Sets a model error (printf-style message) and returns FALSE: every
+ * importer reports its failures through this. */
+gboolean    _inc_model_fail           (GError    **error,
+                                       IncModelError code,
+                                       const char *format,
+                                       ...) G_GNUC_PRINTF (3, 4);
+
 GHashTable *_inc_tensor_table_new     (void);
 
 /* Reads the tensors described by a tfjs weightsManifest. read_shard returns

@@ -69,43 +69,11 @@ typedef struct {
   int         *node_of;    /* layer index -> node index, or -1 */
 } Builder;
 
-static gboolean
-unsupported (GError    **error,
-             const char *fmt,
-             ...) G_GNUC_PRINTF (2, 3);
+#define unsupported(error, ...) \
+  _inc_model_fail ((error), INC_MODEL_ERROR_UNSUPPORTED, __VA_ARGS__)
 
-static gboolean
-unsupported (GError    **error,
-             const char *fmt,
-             ...)
-{
-  va_list args;
-  va_start (args, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error_literal (error, INC_MODEL_ERROR, INC_MODEL_ERROR_UNSUPPORTED,
-                       msg);
-  return FALSE;
-}
-
-static gboolean
-bad_topology (GError    **error,
-              const char *fmt,
-              ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-bad_topology (GError    **error,
-              const char *fmt,
-              ...)
-{
-  va_list args;
-  va_start (args, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error (error, INC_MODEL_ERROR, INC_MODEL_ERROR_CORRUPT,
-               "bad model topology: %s", msg);
-  return FALSE;
-}
+#define bad_topology(error, format, ...) \
+  _inc_model_fail ((error), INC_MODEL_ERROR_CORRUPT, "bad model topology: " format, ##__VA_ARGS__)
 
 /* ---- small JSON readers ----------------------------------------------- */
 

@@ -24,24 +24,8 @@ _inc_tensor_table_new (void)
   return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tensor_free);
 }
 
-static gboolean
-manifest_error (GError    **error,
-                const char *fmt,
-                ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-manifest_error (GError    **error,
-                const char *fmt,
-                ...)
-{
-  va_list args;
-  va_start (args, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_set_error (error, INC_MODEL_ERROR, INC_MODEL_ERROR_CORRUPT,
-               "bad weights manifest: %s", msg);
-  return FALSE;
-}
+#define manifest_error(error, format, ...) \
+  _inc_model_fail ((error), INC_MODEL_ERROR_CORRUPT, "bad weights manifest: " format, ##__VA_ARGS__)
 
 static float
 half_to_float (guint16 h)

@@ -1,5 +1,6 @@
 /* model.c: the fused graph, its file format (see model.h) and shape rules. */
 #include "core/model.h"
+#include "core/model-import.h"
 
 #include <errno.h>
 #include <string.h>
@@ -128,6 +129,17 @@ inc_model_default_path (void)
     return g_strdup (env);
   return g_build_filename (g_get_user_data_dir (), "inceptionist", "models",
                            "inception_v3.incmodel", NULL);
+}
+
+gboolean
+_inc_model_fail (GError **error, IncModelError code, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, INC_MODEL_ERROR, code, msg);
+  return FALSE;
 }
 
 /* ---- loading ---------------------------------------------------------- */
