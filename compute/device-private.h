@@ -22,8 +22,11 @@ void _inc_vk_set_error (GError **error, VkResult result, const char *what);
 typedef enum {
   INC_PIPELINE_CONV_NAIVE,
   INC_PIPELINE_CONV_GEMM,
+  INC_PIPELINE_CONV_TILED,
   INC_PIPELINE_POOL_FORWARD,
   INC_PIPELINE_POOL_BACKWARD,
+  INC_PIPELINE_POOL_FORWARD_VEC4,
+  INC_PIPELINE_POOL_BACKWARD_VEC4,
   INC_PIPELINE_ELEMENTWISE,
   INC_N_PIPELINES
 } IncPipelineId;
@@ -50,6 +53,8 @@ struct _IncDevice {
   VkPhysicalDeviceMemoryProperties memory_props;
   gboolean          is_cpu;
   gboolean          use_gemm;     /* subgroup-shuffle kernel usable */
+  gboolean          use_tiled;    /* shared-memory tiled kernel chosen */
+  gboolean          half_weights; /* weights stored as RGBA16F texels */
   guint32           subgroup_size;
   guint64           memory_in_use;
   guint64           memory_peak;
@@ -87,6 +92,12 @@ gboolean _inc_buffer_init     (IncDevice    *device,
                                VkDeviceSize  size,
                                gboolean      texel_views,
                                GError      **error);
+/* A buffer for convolution weights: only the RGBA view, of RGBA16F texels
+ * (8 bytes each) when device->half_weights, else RGBA32F (16 bytes). */
+gboolean _inc_buffer_init_weights (IncDevice    *device,
+                                   IncBuffer    *buffer,
+                                   VkDeviceSize  n_texels,
+                                   GError      **error);
 void     _inc_buffer_clear    (IncDevice    *device,
                                IncBuffer    *buffer);
 gboolean _inc_buffer_upload   (IncDevice    *device,
@@ -119,6 +130,7 @@ typedef struct {
                                 R32F storage texel buffer of the same */
   const IncBuffer *aux;      /* binding 3: R32F uniform texel buffer */
   const IncBuffer *aux_out;  /* binding 5: R32F storage texel buffer */
+  gboolean         vec4;     /* bindings 0, 3, 4 and 5 as RGBA32F instead */
 } IncBindings;
 
 /* Records one dispatch with these bindings. The

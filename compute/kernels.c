@@ -66,12 +66,23 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
                    params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP), 1);
 }
 
+/* Whole texels of 4 channels everywhere: the pools can read and write
+ * RGBA32F texels (pool.glsl, VEC4). */
+static gboolean
+pool_vec4 (const IncPoolParams *p)
+{
+  return p->channels % 4 == 0 && p->in_off % 4 == 0 && p->in_stride % 4 == 0 &&
+         p->out_off % 4 == 0 && p->out_stride % 4 == 0;
+}
+
 void
 _inc_record_pool (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
                   const IncBuffer *argmax, const IncPoolParams *params)
 {
-  _inc_dispatch (device, INC_PIPELINE_POOL_FORWARD,
-                 &(IncBindings) { .src = src, .dst = dst, .aux_out = argmax },
+  gboolean vec4 = pool_vec4 (params);
+
+  _inc_dispatch (device, vec4 ? INC_PIPELINE_POOL_FORWARD_VEC4 : INC_PIPELINE_POOL_FORWARD,
+                 &(IncBindings) { .src = src, .dst = dst, .aux_out = argmax, .vec4 = vec4 },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
                  div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);
@@ -81,8 +92,10 @@ void
 _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *argmax,
                            const IncBuffer *dx, const IncPoolParams *params)
 {
-  _inc_dispatch (device, INC_PIPELINE_POOL_BACKWARD,
-                 &(IncBindings) { .src = dy, .dst = dx, .aux = argmax },
+  gboolean vec4 = pool_vec4 (params);
+
+  _inc_dispatch (device, vec4 ? INC_PIPELINE_POOL_BACKWARD_VEC4 : INC_PIPELINE_POOL_BACKWARD,
+                 &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = vec4 },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
                  div_up (params->in_w, PIXELS_PER_GROUP), params->in_h);

@@ -11,8 +11,11 @@
 
 #include "shaders/conv_naive.spv.h"
 #include "shaders/conv_gemm.spv.h"
+#include "shaders/conv_tiled.spv.h"
 #include "shaders/pool_forward.spv.h"
 #include "shaders/pool_backward.spv.h"
+#include "shaders/pool_forward_vec4.spv.h"
+#include "shaders/pool_backward_vec4.spv.h"
 #include "shaders/elementwise.spv.h"
 
 #define PUSH_CONSTANT_BYTES 128
@@ -24,8 +27,11 @@ static const struct {
 } shaders[INC_N_PIPELINES] = {
   [INC_PIPELINE_CONV_NAIVE] = { conv_naive_spv, sizeof conv_naive_spv },
   [INC_PIPELINE_CONV_GEMM] = { conv_gemm_spv, sizeof conv_gemm_spv },
+  [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
   [INC_PIPELINE_POOL_FORWARD] = { pool_forward_spv, sizeof pool_forward_spv },
   [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },
+  [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
+  [INC_PIPELINE_POOL_BACKWARD_VEC4] = { pool_backward_vec4_spv, sizeof pool_backward_vec4_spv },
   [INC_PIPELINE_ELEMENTWISE] = { elementwise_spv, sizeof elementwise_spv },
 };
 
@@ -143,7 +149,7 @@ _inc_dispatch (IncDevice       *device,
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 0,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
-      .pTexelBufferView = &src->view_r32,
+      .pTexelBufferView = bindings->vec4 ? &src->view_rgba : &src->view_r32,
     };
   if (weights != NULL)
     writes[n++] = (VkWriteDescriptorSet) {
@@ -167,20 +173,20 @@ _inc_dispatch (IncDevice       *device,
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 4,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-      .pTexelBufferView = &dst->view_r32,
+      .pTexelBufferView = bindings->vec4 ? &dst->view_rgba : &dst->view_r32,
     };
   if (aux != NULL)
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 3,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
-      .pTexelBufferView = &aux->view_r32,
+      .pTexelBufferView = bindings->vec4 ? &aux->view_rgba : &aux->view_r32,
     };
 
   if (aux_out != NULL)
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 5,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-      .pTexelBufferView = &aux_out->view_r32,
+      .pTexelBufferView = bindings->vec4 ? &aux_out->view_rgba : &aux_out->view_r32,
     };
 
   /* Every parameter block ends with groups_x, for flattening 2D grids. */

@@ -1,18 +1,28 @@
 #version 450
 // pool_backward.comp: the input gradient of a pool, gathered: one
-// invocation per input value visits the few windows that contain it, so
-// no two invocations write the same place. Max pools send the gradient to
-// the first maximum of each window in scan order (as TensorFlow and PyTorch
-// do), which the forward pass recorded. The result is added to what the
-// gradient buffer already holds.
+// invocation per input value (or 4 channels of it, with VEC4) visits the
+// few windows that contain it, so no two invocations write the same place.
+// Max pools send the gradient to the first maximum of each window in scan
+// order (as TensorFlow and PyTorch do), which the forward pass recorded.
+// The result is added to what the gradient buffer already holds.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 32) in;
 
-layout(binding = 0) uniform samplerBuffer dy;  // gradient of the output
-layout(binding = 4, r32f) uniform imageBuffer dx; // gradient of the input
+layout(binding = 0) uniform samplerBuffer dy;     // gradient of the output
 layout(binding = 3) uniform samplerBuffer argmax; // max pools: from pool_forward
+#ifdef VEC4
+layout(binding = 4, rgba32f) uniform imageBuffer dx; // gradient of the input
+#else
+layout(binding = 4, r32f) uniform imageBuffer dx;
+#endif
 
 #include "pool.glsl"
+
+#ifdef VEC4
+#define FETCH(buf, i) texelFetch (buf, TEXEL (i))
+#else
+#define FETCH(buf, i) texelFetch (buf, i).x
+#endif
 
 void main ()
 {
@@ -23,32 +33,41 @@ void main ()
   // Outputs o whose window [o*s - pad, o*s - pad + k) contains i.
   int oya = max (0, (iy + p.pad_t - p.kh + p.stride) / p.stride);
   int oyb = min (p.out_h - 1, (iy + p.pad_t) / p.stride);
-  int ix_end = min (at.x + PIXELS_PER_GROUP, p.in_w);
+  int ix_end = min (at.x + PIXELS_PER_LANE, p.in_w);
 
   for (int ix = at.x; ix < ix_end; ix++)
     {
       int oxa = max (0, (ix + p.pad_l - p.kw + p.stride) / p.stride);
       int oxb = min (p.out_w - 1, (ix + p.pad_l) / p.stride);
-      float acc = 0.0;
+      VALUE acc = VALUE (0.0);
       for (int oy = oya; oy <= oyb; oy++)
         for (int ox = oxa; ox <= oxb; ox++)
           {
             int y0 = oy * p.stride - p.pad_t, x0 = ox * p.stride - p.pad_l;
             if (iy < y0 || iy >= y0 + p.kh || ix < x0 || ix >= x0 + p.kw)
               continue;
-            int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
-            int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
-            float g = texelFetch (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c).x;
+            VALUE g = FETCH (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c);
             if (p.mode == MODE_AVG)
               {
+                int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
+                int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
                 acc += g / float ((yb - ya) * (xb - xa));
                 continue;
               }
-            int best = int (texelFetch (argmax, (oy * p.out_w + ox) * p.channels + c).x);
-            if (best == (iy - y0) * p.kw + (ix - x0))
+            VALUE best = FETCH (argmax, (oy * p.out_w + ox) * p.channels + c);
+            VALUE here = VALUE (float ((iy - y0) * p.kw + (ix - x0)));
+#ifdef VEC4
+            acc += mix (vec4 (0.0), g, equal (best, here));
+#else
+            if (best == here)
               acc += g;
+#endif
           }
-      int o = in_index (iy, ix, c);
+      int o = TEXEL (in_index (iy, ix, c));
+#ifdef VEC4
+      imageStore (dx, o, imageLoad (dx, o) + acc);
+#else
       imageStore (dx, o, imageLoad (dx, o) + vec4 (acc));
+#endif
     }
 }

@@ -1,0 +1,81 @@
+/* test-pools.c: the pools where every channel count, offset and stride is
+ * a multiple of 4 (the shaders' 4-channel path), inside concatenations, and
+ * InceptionV3's pool-branch pattern (average pool 3x3 'same' feeding a 1x1
+ * convolution), forward against the reference and backward against finite
+ * differences, on both convolution kernels. */
+#include "test-graph.h"
+
+#define IN TEST_GRAPH_INPUTS
+
+/* input -> a (3x3 same, 16, relu) -> b (1x1, 8, relu), c (avgpool 3x3 same)
+ * -> e = concat(b, c) [c at channel 8] -> f (3x3 s2 valid, 12, relu),
+ * g (maxpool 3x3 s2) -> fg = concat(f, g) [g at 12] -> pp (avgpool 3x3
+ * same) -> pc (1x1, 8, relu); m (maxpool 3x3 s1 valid of a). */
+static IncModel *
+build_model (void)
+{
+  TestGraph b;
+  test_graph_init (&b, 4321);
+
+  guint in = test_graph_add (&b, "input", INC_OP_INPUT, 0, IN (0), 0, 0, 1, FALSE, FALSE, 0, 3);
+  guint a = test_graph_add (&b, "a", INC_OP_CONV, 1, IN (in), 3, 3, 1, TRUE, TRUE, 3, 16);
+  guint bb = test_graph_add (&b, "b", INC_OP_CONV, 1, IN (a), 1, 1, 1, TRUE, TRUE, 16, 8);
+  guint c = test_graph_add (&b, "c", INC_OP_AVGPOOL, 1, IN (a), 3, 3, 1, TRUE, FALSE, 16, 16);
+  guint e = test_graph_add (&b, "e", INC_OP_CONCAT, 2, IN (bb, c), 0, 0, 1, FALSE, FALSE, 24, 24);
+  guint f = test_graph_add (&b, "f", INC_OP_CONV, 1, IN (e), 3, 3, 2, FALSE, TRUE, 24, 12);
+  guint g = test_graph_add (&b, "g", INC_OP_MAXPOOL, 1, IN (e), 3, 3, 2, FALSE, FALSE, 24, 24);
+  guint fg = test_graph_add (&b, "fg", INC_OP_CONCAT, 2, IN (f, g), 0, 0, 1, FALSE, FALSE, 36, 36);
+  guint pp = test_graph_add (&b, "pp", INC_OP_AVGPOOL, 1, IN (fg), 3, 3, 1, TRUE, FALSE, 36, 36);
+  test_graph_add (&b, "pc", INC_OP_CONV, 1, IN (pp), 1, 1, 1, TRUE, TRUE, 36, 8);
+  test_graph_add (&b, "m", INC_OP_MAXPOOL, 1, IN (a), 3, 3, 1, FALSE, FALSE, 16, 16);
+  return test_graph_finish (&b);
+}
+
+typedef struct {
+  int h, w;
+  gboolean naive;
+} Case;
+
+static void
+test_forward (gconstpointer data)
+{
+  const Case *tc = data;
+  g_autoptr (IncModel) model = build_model ();
+  const char *layers[] = { "a", "b", "c", "e", "f", "g", "fg", "pp", "pc", "m", NULL };
+  test_graph_check_forward (model, layers, tc->h, tc->w, tc->naive);
+}
+
+static void
+test_backward (gconstpointer data)
+{
+  const Case *tc = data;
+  g_autoptr (IncModel) model = build_model ();
+  IncLayerTerm terms[] = {
+    { "pc", 1.0f, -1, NULL, 0 },
+    { "fg", -0.5f, -1, NULL, 0 },
+    { "m", 0.8f, -1, NULL, 0 },
+  };
+  IncObjective obj = { INC_OBJECTIVE_MEAN_SQUARE, terms, G_N_ELEMENTS (terms), 0 };
+  const char *layers[] = { "pc", "fg", "m", NULL };
+  test_graph_check_gradient (model, &obj, layers, tc->h, tc->w, tc->naive);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const Case cases[] = {
+    { 9, 7, FALSE }, { 9, 7, TRUE }, { 21, 26, FALSE },
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const Case *c = &cases[i];
+      const char *kernel = c->naive ? "naive" : "auto";
+      g_autofree char *fwd = g_strdup_printf ("/pools/forward/%s/%dx%d", kernel, c->h, c->w);
+      g_autofree char *bwd = g_strdup_printf ("/pools/backward/%s/%dx%d", kernel, c->h, c->w);
+      g_test_add_data_func (fwd, c, test_forward);
+      g_test_add_data_func (bwd, c, test_backward);
+    }
+  return g_test_run ();
+}
