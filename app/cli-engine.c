@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "compute/engine-kernels.h"
 #include "core/image.h"
 #include "core/npy.h"
 
@@ -408,6 +409,8 @@ inc_cli_bench (int argc, char **argv)
     goto fail;
 
   printf ("device=%s\n", inc_device_name (device));
+  printf ("conv_kernel=%s\nweights=%s\n", inc_device_conv_kernel (device),
+          inc_device_half_weights (device) ? "fp16" : "fp32");
   if (profile && !inc_device_set_profiling (device, TRUE, &error))
     goto fail;
   /* Step 0 warms the pipelines (the JIT compiles at first dispatch). */

@@ -787,6 +787,11 @@ inc_dream_session_load_engine_finish (IncDreamSession  *self,
       engine_free (engine);
       return TRUE;
     }
+  /* A dream holds its engine's gradient source (and its image on that
+   * device): it goes with the old engine, and the next run starts again
+   * from the current picture. */
+  g_clear_pointer (&self->dream, inc_dream_free);
+  self->restart_from_current = self->current != NULL;
   engine_free (self->engine);
   self->engine = engine;
   return TRUE;

@@ -22,12 +22,26 @@ void _inc_vk_set_error (GError **error, VkResult result, const char *what);
 typedef enum {
   INC_PIPELINE_CONV_NAIVE,
   INC_PIPELINE_CONV_GEMM,
+  INC_PIPELINE_CONV_GEMM_VEC4,
+  INC_PIPELINE_CONV_GEMM_MASK,
+  INC_PIPELINE_CONV_GEMM_MASK_VEC4,
+  INC_PIPELINE_CONV_NARROW,
   INC_PIPELINE_CONV_TILED,
   INC_PIPELINE_POOL_FORWARD,
   INC_PIPELINE_POOL_BACKWARD,
+  INC_PIPELINE_WINOGRAD_INPUT,
+  INC_PIPELINE_WINOGRAD_INPUT_VEC4,
+  INC_PIPELINE_WINOGRAD_OUTPUT,
+  INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
   INC_PIPELINE_POOL_FORWARD_VEC4,
   INC_PIPELINE_POOL_BACKWARD_VEC4,
   INC_PIPELINE_ELEMENTWISE,
+  INC_PIPELINE_STEP_COPY,
+  INC_PIPELINE_STEP_REDUCE,
+  INC_PIPELINE_STEP_FACTOR,
+  INC_PIPELINE_STEP_UPDATE,
+  INC_PIPELINE_STEP_DOWN,
+  INC_PIPELINE_STEP_UP,
   INC_N_PIPELINES
 } IncPipelineId;
 
@@ -131,6 +145,7 @@ typedef struct {
   const IncBuffer *aux;      /* binding 3: R32F uniform texel buffer */
   const IncBuffer *aux_out;  /* binding 5: R32F storage texel buffer */
   gboolean         vec4;     /* bindings 0, 3, 4 and 5 as RGBA32F instead */
+  gboolean         dst_vec4; /* binding 4 alone as RGBA32F */
 } IncBindings;
 
 /* Records one dispatch with these bindings. The

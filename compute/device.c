@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "compute/device-private.h"
+#include "compute/engine-kernels.h"
 
 G_DEFINE_QUARK (inc-engine-error-quark, inc_engine_error)
 
@@ -218,6 +219,90 @@ has_extension (VkPhysicalDevice physical, const char *name)
   return found;
 }
 
+/* The convolution kernel: conv_tiled (shared-memory tiles) on GPUs;
+ * conv_gemm (texel fetches and subgroup shuffles) on CPU drivers, where
+ * shared memory buys nothing (LAVAPIPE.md); conv_naive where neither can
+ * run. $INCEPTIONIST_CONV_KERNEL=naive|gemm|tiled forces one, and
+ * $INCEPTIONIST_NAIVE_KERNELS (any value) means naive. */
+static gboolean
+choose_kernels (IncDevice *device, const VkPhysicalDeviceSubgroupProperties *subgroup,
+                GError **error)
+{
+  const char *env = g_getenv ("INCEPTIONIST_CONV_KERNEL");
+  const VkPhysicalDeviceLimits *limits = &device->props.limits;
+  gboolean can_gemm = (subgroup->supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                      (subgroup->supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT) &&
+                      subgroup->subgroupSize >= 8 && subgroup->subgroupSize % 8 == 0;
+  /* 256 invocations and 8 KiB of shared memory per workgroup: more than
+   * Vulkan's guaranteed minimum of 128 invocations. */
+  gboolean can_tile = limits->maxComputeWorkGroupInvocations >= 256 &&
+                      limits->maxComputeWorkGroupSize[0] >= 256 &&
+                      limits->maxComputeSharedMemorySize >= 8192;
+
+  if (g_getenv ("INCEPTIONIST_NAIVE_KERNELS") != NULL)
+    env = "naive";
+  if (env == NULL || *env == '\0')
+    {
+      VkPhysicalDeviceType type = device->props.deviceType;
+      gboolean gpu = type == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ||
+                     type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU ||
+                     type == VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU;
+      device->use_tiled = gpu && can_tile;
+      device->use_gemm = !device->use_tiled && can_gemm;
+    }
+  else if (strcmp (env, "naive") == 0)
+    device->use_gemm = device->use_tiled = FALSE;
+  else if (strcmp (env, "gemm") == 0 && can_gemm)
+    device->use_gemm = TRUE;
+  else if (strcmp (env, "tiled") == 0 && can_tile)
+    device->use_tiled = TRUE;
+  else
+    {
+      if (strcmp (env, "gemm") == 0 || strcmp (env, "tiled") == 0)
+        g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                     "INCEPTIONIST_CONV_KERNEL=%s: the device '%s' cannot run that kernel",
+                     env, device->props.deviceName);
+      else
+        g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                     "INCEPTIONIST_CONV_KERNEL must be naive, gemm or tiled, not '%s'", env);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Weights as RGBA16F halve their memory and bandwidth, at a relative
+ * rounding error of up to 2^-11 per weight. Against the PyTorch reference
+ * (tests/test-network.c) InceptionV3 then errs by about 1e-3 in the
+ * activations and 5e-2 in the input gradient, past the bounds of 1e-4 and
+ * 1e-3: so only on request, $INCEPTIONIST_FP16_WEIGHTS=1, and where the
+ * format serves as a uniform texel buffer. */
+static gboolean
+choose_weight_format (IncDevice *device, GError **error)
+{
+  const char *env = g_getenv ("INCEPTIONIST_FP16_WEIGHTS");
+  VkFormatProperties format;
+
+  device->half_weights = FALSE;
+  if (env == NULL || *env == '\0' || strcmp (env, "0") == 0)
+    return TRUE;
+  if (strcmp (env, "1") != 0)
+    {
+      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                   "INCEPTIONIST_FP16_WEIGHTS must be 0 or 1, not '%s'", env);
+      return FALSE;
+    }
+  vkGetPhysicalDeviceFormatProperties (device->physical, VK_FORMAT_R16G16B16A16_SFLOAT, &format);
+  if (!(format.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT))
+    {
+      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                   "INCEPTIONIST_FP16_WEIGHTS=1: the device '%s' cannot read RGBA16F texel buffers",
+                   device->props.deviceName);
+      return FALSE;
+    }
+  device->half_weights = TRUE;
+  return TRUE;
+}
+
 IncDevice *
 inc_device_open (int index, GError **error)
 {
@@ -256,10 +341,8 @@ inc_device_open (int index, GError **error)
   };
   vkGetPhysicalDeviceProperties2 (device->physical, &props2);
   device->subgroup_size = subgroup.subgroupSize;
-  device->use_gemm = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-                     (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT) &&
-                     subgroup.subgroupSize >= 8 && subgroup.subgroupSize % 8 == 0 &&
-                     g_getenv ("INCEPTIONIST_NAIVE_KERNELS") == NULL;
+  if (!choose_kernels (device, &subgroup, error) || !choose_weight_format (device, error))
+    return NULL;
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queue_info = {
@@ -331,6 +414,20 @@ inc_device_name (IncDevice *device)
 {
   g_return_val_if_fail (device != NULL, NULL);
   return device->props.deviceName;
+}
+
+const char *
+inc_device_conv_kernel (IncDevice *device)
+{
+  g_return_val_if_fail (device != NULL, NULL);
+  return device->use_tiled ? "tiled" : device->use_gemm ? "gemm" : "naive";
+}
+
+gboolean
+inc_device_half_weights (IncDevice *device)
+{
+  g_return_val_if_fail (device != NULL, FALSE);
+  return device->half_weights;
 }
 
 gboolean
@@ -446,6 +543,23 @@ _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
 out:
   _inc_buffer_clear (device, buffer);
   return FALSE;
+}
+
+gboolean
+_inc_buffer_init_weights (IncDevice *device, IncBuffer *buffer, VkDeviceSize n_texels,
+                          GError **error)
+{
+  VkFormat format = device->half_weights ? VK_FORMAT_R16G16B16A16_SFLOAT
+                                         : VK_FORMAT_R32G32B32A32_SFLOAT;
+
+  if (!_inc_buffer_init (device, buffer, n_texels * (device->half_weights ? 8 : 16), FALSE, error))
+    return FALSE;
+  if (!create_view (device, buffer, format, &buffer->view_rgba, error))
+    {
+      _inc_buffer_clear (device, buffer);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

@@ -2,10 +2,19 @@
  *
  * A pass holds buffers for one input size and layer set; a dream asks for
  * the same few sizes again and again (full tiles, edge tiles, one size per
- * octave), so the most recently used passes are kept. */
+ * octave), so the most recently used passes are kept.
+ *
+ * With the device-step methods each dream's image (and mask and gradient)
+ * stays on the device: tiles are copied into a pass's input there and
+ * their gradients back into the image's, and normalisation and update run
+ * there too (compute/step.c). */
 #include <string.h>
 
 #include "compute/dream-gradient.h"
+#include "compute/network-private.h"
+#include "compute/pass-io.h"
+#include "compute/step.h"
+#include "core/tiler.h"
 
 #define MAX_CACHED_PASSES 4
 
@@ -19,6 +28,7 @@ typedef struct {
   IncGradientSource parent;
   IncNetwork       *network;
   GQueue            cache;  /* of CachedPass*, most recent first */
+  GHashTable       *images; /* owner -> IncStepImage* */
 } EngineSource;
 
 static void
@@ -71,17 +81,15 @@ get_pass (EngineSource *self, int height, int width, const char **layers, guint 
   return pass;
 }
 
-static gboolean
-engine_gradient (IncGradientSource *source, const IncObjective *objective,
-                 const float *image, int height, int width, float *grad,
-                 double *value, GError **error)
+/* The pass for the objective's layers (each once, though several terms
+ * may name it) at this size. */
+static IncPass *
+objective_pass (EngineSource *self, const IncObjective *objective, int height,
+                int width, GError **error)
 {
-  EngineSource *self = (EngineSource *) source;
   g_autofree const char **layers = g_new0 (const char *, objective->n_terms + 1);
   guint n = 0;
-  IncPass *pass;
 
-  /* Each layer once, though several terms may name it. */
   for (guint i = 0; i < objective->n_terms; i++)
     {
       gboolean seen = FALSE;
@@ -90,7 +98,17 @@ engine_gradient (IncGradientSource *source, const IncObjective *objective,
       if (!seen)
         layers[n++] = objective->terms[i].layer;
     }
-  pass = get_pass (self, height, width, layers, n, error);
+  return get_pass (self, height, width, layers, n, error);
+}
+
+static gboolean
+engine_gradient (IncGradientSource *source, const IncObjective *objective,
+                 const float *image, int height, int width, float *grad,
+                 double *value, GError **error)
+{
+  EngineSource *self = (EngineSource *) source;
+  IncPass *pass = objective_pass (self, objective, height, width, error);
+
   return pass != NULL &&
          inc_pass_set_input (pass, image, error) &&
          inc_pass_forward (pass, error) &&
@@ -161,10 +179,130 @@ engine_min_input_side (IncGradientSource *source, const char *layer)
   return -1;
 }
 
+/* Device steps */
+
+static gboolean
+engine_upload_image (IncGradientSource *source, gconstpointer owner, const float *image,
+                     int height, int width, const float *mask, GError **error)
+{
+  EngineSource *self = (EngineSource *) source;
+  IncStepImage *img = g_hash_table_lookup (self->images, owner);
+
+  if (img != NULL && (img->height != height || img->width != width))
+    {
+      g_hash_table_remove (self->images, owner);
+      img = NULL;
+    }
+  if (img == NULL)
+    {
+      img = _inc_step_image_new (self->network->device, height, width, error);
+      if (img == NULL)
+        return FALSE;
+      g_hash_table_insert (self->images, (gpointer) owner, img);
+    }
+  return _inc_step_image_upload (img, image, mask, error);
+}
+
+static IncStepImage *
+owner_image (EngineSource *self, gconstpointer owner, GError **error)
+{
+  IncStepImage *img = g_hash_table_lookup (self->images, owner);
+
+  if (img == NULL)
+    g_set_error_literal (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                         "no image was uploaded for this dream");
+  return img;
+}
+
+/* One tile: its rolled input into the pass, forward, backward, and its
+ * core's gradient (times its share) into the image's gradient. */
+static gboolean
+tile_step (EngineSource *self, IncStepImage *img, const IncObjective *objective,
+           const IncStepParams *params, const IncTile *tile, double *value,
+           GError **error)
+{
+  IncDevice *device = self->network->device;
+  IncPass *pass = objective_pass (self, objective, tile->height, tile->width, error);
+  double area = (double) img->width * img->height;
+
+  if (pass == NULL || !_inc_device_begin (device, error))
+    return FALSE;
+  _inc_step_record_gather (img, tile, params->shift_x, params->shift_y,
+                           _inc_pass_input (pass));
+  if (!_inc_device_submit (device, error) ||
+      !inc_pass_forward (pass, error) ||
+      !inc_pass_backward (pass, objective, value, error) ||
+      !_inc_device_begin (device, error))
+    return FALSE;
+  /* The tile's objective is a mean over its own positions; weighted by
+   * its share of the image it is the whole image's gradient. */
+  _inc_step_record_scatter (img, tile, params->shift_x, params->shift_y,
+                            _inc_pass_input_gradient (pass),
+                            (float) ((double) tile->width * tile->height / area));
+  return _inc_device_submit (device, error);
+}
+
+static gboolean
+engine_device_step (IncGradientSource *source, gconstpointer owner,
+                    const IncObjective *objective, const IncStepParams *params,
+                    double *value, gboolean *applied, GCancellable *cancellable,
+                    GError **error)
+{
+  EngineSource *self = (EngineSource *) source;
+  IncStepImage *img = owner_image (self, owner, error);
+  double total = 0.0;
+
+  *applied = FALSE;
+  if (img == NULL)
+    return FALSE;
+  /* The same tiles, roll and weights as inc_dream_tiled_gradient. */
+  IncTileNeeds needs = { MAX (params->halo, 0), params->min_side };
+  g_autoptr (GArray) tiles = inc_tiler_plan (img->width, img->height, params->tile, &needs);
+  double area = (double) img->width * img->height;
+
+  for (guint t = 0; t < tiles->len; t++)
+    {
+      const IncTile *tl = &g_array_index (tiles, IncTile, t);
+      double v = 0.0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+          !tile_step (self, img, objective, params, tl, &v, error))
+        return FALSE;
+      total += v * ((double) tl->core_width * tl->core_height / area);
+    }
+  *value = total;
+  /* Seed 001: past max_loss the step is not applied. */
+  if (params->max_loss > 0.0 && total > params->max_loss)
+    return TRUE;
+  if (!_inc_step_apply (img, params->norm, params->laplacian_levels, params->step_size,
+                        params->clip, error))
+    return FALSE;
+  *applied = TRUE;
+  return TRUE;
+}
+
+static gboolean
+engine_download_image (IncGradientSource *source, gconstpointer owner, float *image,
+                       GError **error)
+{
+  EngineSource *self = (EngineSource *) source;
+  IncStepImage *img = owner_image (self, owner, error);
+
+  return img != NULL && _inc_step_image_download (img, image, error);
+}
+
+static void
+engine_release_image (IncGradientSource *source, gconstpointer owner)
+{
+  EngineSource *self = (EngineSource *) source;
+  g_hash_table_remove (self->images, owner);
+}
+
 static void
 engine_free (IncGradientSource *source)
 {
   EngineSource *self = (EngineSource *) source;
+  g_hash_table_unref (self->images);
   g_queue_clear_full (&self->cache, (GDestroyNotify) cached_pass_free);
   g_free (self);
 }
@@ -180,7 +318,13 @@ inc_engine_gradient_source_new (IncNetwork *network)
   self->parent.features = engine_features;
   self->parent.min_input_side = engine_min_input_side;
   self->parent.free = engine_free;
+  self->parent.upload_image = engine_upload_image;
+  self->parent.device_step = engine_device_step;
+  self->parent.download_image = engine_download_image;
+  self->parent.release_image = engine_release_image;
   self->network = network;
+  self->images = g_hash_table_new_full (NULL, NULL, NULL,
+                                        (GDestroyNotify) _inc_step_image_free);
   g_queue_init (&self->cache);
   return &self->parent;
 }

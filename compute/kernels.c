@@ -29,6 +29,18 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
   plain.out_step = plain.tap_step = 1;
   plain.phase_y = plain.phase_x = plain.tap_y0 = plain.tap_x0 = 0;
   params = &plain;
+  if ((kernel == INC_CONV_KERNEL_TILED || kernel == INC_CONV_KERNEL_AUTO) && device->use_tiled)
+    {
+      /* Blocks of 64 pixels x 64 channels; workgroup z is the output phase
+       * of an up-sampled convolution (conv_tiled.comp). */
+      int u = params->up;
+      guint64 pixels = (guint64) div_up (params->out_h, u) * div_up (params->out_w, u);
+      guint64 groups = div_up (pixels, 64) * (guint64) div_up (params->cout, 64);
+      _inc_dispatch (device, INC_PIPELINE_CONV_TILED,
+                     &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
+                     params, sizeof *params, groups, (guint32) (u * u));
+      return;
+    }
   if (kernel == INC_CONV_KERNEL_AUTO)
     kernel = device->use_gemm ? INC_CONV_KERNEL_GEMM : INC_CONV_KERNEL_NAIVE;
   if (kernel == INC_CONV_KERNEL_GEMM && device->use_gemm)
@@ -39,6 +51,14 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
       /* Skipped phases keep what the buffer holds: fine when adding. */
       g_return_if_fail (u == 1 || (params->flags & INC_CONV_ACCUMULATE));
       guint64 cout4 = (params->cout + 3) / 4;
+      /* Whole texels of output: conv_gemm.comp's VEC4_OUT. */
+      gboolean vec4_out = params->cout % 4 == 0 && params->out_off % 4 == 0 &&
+                          params->out_stride % 4 == 0;
+      gboolean masked = (params->flags & INC_CONV_MASK_INPUT) != 0;
+      IncPipelineId pipeline = masked ? (vec4_out ? INC_PIPELINE_CONV_GEMM_MASK_VEC4
+                                                  : INC_PIPELINE_CONV_GEMM_MASK)
+                                      : (vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4
+                                                  : INC_PIPELINE_CONV_GEMM);
       for (int py = 0; py < u; py++)
         for (int px = 0; px < u; px++)
           {
@@ -54,9 +74,19 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
             phase.tap_x0 = ((params->pad_l - px) % u + u) % u;
             if (ph == 0 || pw == 0 || phase.tap_y0 >= params->kh || phase.tap_x0 >= params->kw)
               continue;  /* no output here, or no tap reaches it: stays as it is */
+            if (params->cout <= 4)
+              {
+                /* conv_narrow: a lane per output pixel. */
+                _inc_dispatch (device, INC_PIPELINE_CONV_NARROW,
+                               &(IncBindings) { .src = src, .weights = weights, .dst = dst,
+                                                .aux = mask },
+                               &phase, sizeof phase, div_up (ph * pw, SMALL_WORKGROUP), 1);
+                continue;
+              }
             guint64 groups = div_up (ph * pw, 16) * (guint64) div_up (cout4, 8);
-            _inc_dispatch (device, INC_PIPELINE_CONV_GEMM,
-                           &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
+            _inc_dispatch (device, pipeline,
+                           &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
+                                            .dst_vec4 = vec4_out },
                            &phase, sizeof phase, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
           }
     }
@@ -64,6 +94,23 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
     _inc_dispatch (device, INC_PIPELINE_CONV_NAIVE,
                    &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
                    params, sizeof *params, div_up (npix * params->cout, SMALL_WORKGROUP), 1);
+}
+
+void
+_inc_record_conv_batched (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
+                          const IncBuffer *dst, const IncConvParams *params, guint32 batches)
+{
+  IncConvParams p = *params;
+  guint64 cout4 = (p.cout + 3) / 4;
+  gboolean vec4_out = p.cout % 4 == 0 && p.out_off % 4 == 0 && p.out_stride % 4 == 0;
+
+  g_return_if_fail (device->use_gemm && p.up == 1);
+  p.out_step = p.tap_step = 1;
+  p.phase_y = p.phase_x = p.tap_y0 = p.tap_x0 = 0;
+  guint64 groups = div_up ((guint64) p.out_h * p.out_w, 16) * (guint64) div_up (cout4, 8);
+  _inc_dispatch (device, vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4 : INC_PIPELINE_CONV_GEMM,
+                 &(IncBindings) { .src = src, .weights = weights, .dst = dst, .dst_vec4 = vec4_out },
+                 &p, sizeof p, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
 }
 
 /* Whole texels of 4 channels everywhere: the pools can read and write
@@ -76,13 +123,14 @@ pool_vec4 (const IncPoolParams *p)
 }
 
 void
-_inc_record_pool (IncDevice *device, const IncBuffer *src, const IncBuffer *dst,
-                  const IncBuffer *argmax, const IncPoolParams *params)
+_inc_record_pool (IncDevice *device, const IncBuffer *weights, const IncBuffer *src,
+                  const IncBuffer *dst, const IncBuffer *argmax, const IncPoolParams *params)
 {
   gboolean vec4 = pool_vec4 (params);
 
   _inc_dispatch (device, vec4 ? INC_PIPELINE_POOL_FORWARD_VEC4 : INC_PIPELINE_POOL_FORWARD,
-                 &(IncBindings) { .src = src, .dst = dst, .aux_out = argmax, .vec4 = vec4 },
+                 &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux_out = argmax,
+                                  .vec4 = vec4 },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
                  div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);

@@ -11,6 +11,7 @@ typedef struct {
   gint32 kh, kw, stride, up, pad_t, pad_l;
   gint32 w_off, bias_off, flags;
   gint32 out_step, phase_y, phase_x, tap_y0, tap_x0, tap_step;  /* set by _inc_record_conv */
+  gint32 batch_in, batch_out, batch_w;   /* _inc_record_conv_batched only */
   gint32 groups_x;
 } IncConvParams;
 
@@ -24,11 +25,16 @@ typedef struct {
   gint32 out_h, out_w, out_off, out_stride;
   gint32 channels, kh, kw, stride, pad_t, pad_l;
   gint32 mode;
+  gint32 bias_off, flags;   /* average pools finishing a 1x1 convolution */
   gint32 groups_x;
 } IncPoolParams;
 
 #define INC_POOL_MAX 0
 #define INC_POOL_AVG 1
+
+#define INC_POOL_RELU      1
+#define INC_POOL_MASK      2   /* backward: dy times (mask > 0) */
+#define INC_POOL_OVERWRITE 4   /* backward: write dx, do not add */
 
 /* compute/shaders/elementwise.comp: Params */
 typedef struct {
@@ -47,6 +53,7 @@ typedef enum {
   INC_CONV_KERNEL_AUTO,   /* the device's best */
   INC_CONV_KERNEL_NAIVE,
   INC_CONV_KERNEL_GEMM,
+  INC_CONV_KERNEL_TILED,  /* shared-memory tiles: GPUs */
 } IncConvKernel;
 
 /* Each records one dispatch into the device's open command buffer; the
@@ -60,15 +67,26 @@ void _inc_record_conv        (IncDevice           *device,
                               const IncBuffer     *dst,
                               const IncBuffer     *mask,
                               const IncConvParams *params);
+/* conv_gemm over `batches` products at once (workgroup z = batch; the
+ * params' batch_* strides place each): no phases, no mask. */
+void _inc_record_conv_batched (IncDevice           *device,
+                               const IncBuffer     *src,
+                               const IncBuffer     *weights,
+                               const IncBuffer     *dst,
+                               const IncConvParams *params,
+                               guint32              batches);
 /* Max pools also write, to argmax (dense out_h x out_w x channels), where
  * in its window each maximum was found; their backward pass reads it. */
+/* weights: where the bias lives (params->bias_off >= 0), else NULL. */
 void _inc_record_pool        (IncDevice           *device,
+                              const IncBuffer     *weights,
                               const IncBuffer     *src,
                               const IncBuffer     *dst,
                               const IncBuffer     *argmax,
                               const IncPoolParams *params);
 /* dy: gradient of the pool's output; dx: gradient of its input (added to);
- * argmax: as the forward pass wrote it (max pools only). */
+ * argmax: as the forward pass wrote it (max pools), or the mask (average
+ * pools with INC_POOL_MASK). */
 void _inc_record_pool_backward (IncDevice           *device,
                                 const IncBuffer     *dy,
                                 const IncBuffer     *argmax,

@@ -4,6 +4,58 @@
 
 #include "compute/network-private.h"
 
+/* IEEE binary16 bits of f, rounded to nearest even: subnormals kept,
+ * overflow to infinity, NaN stays NaN. */
+static guint16
+float_to_half (float f)
+{
+  guint32 x, abs, sign, h;
+
+  memcpy (&x, &f, sizeof x);
+  sign = (x >> 16) & 0x8000u;
+  abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u)
+    return (guint16) (sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
+  if (abs >= 0x477ff000u)  /* 65520 and above round to infinity */
+    return (guint16) (sign | 0x7c00u);
+  if (abs >= 0x38800000u)  /* normal: rebias the exponent, drop 13 bits */
+    {
+      guint32 rest = abs & 0x1fffu;
+      h = (abs - 0x38000000u) >> 13;
+      if (rest > 0x1000u || (rest == 0x1000u && (h & 1u)))
+        h++;  /* a carry into the exponent is still right */
+      return (guint16) (sign | h);
+    }
+  if (abs <= 0x33000000u)  /* at most 2^-25: rounds to zero */
+    return (guint16) sign;
+  /* Subnormal: units of 2^-24. */
+  {
+    guint32 shift = 126u - (abs >> 23);
+    guint32 m = (abs & 0x7fffffu) | 0x800000u;
+    guint32 rest = m & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+    h = m >> shift;
+    if (rest > half || (rest == half && (h & 1u)))
+      h++;
+    return (guint16) (sign | h);
+  }
+}
+
+/* Converts n floats to binary16 in place: halves i is written over bytes
+ * 2i.., after float i (bytes 4i..) has been read. */
+static void
+pack_half (void *data, gsize n)
+{
+  char *bytes = data;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float f;
+      memcpy (&f, bytes + 4 * i, sizeof f);
+      guint16 h = float_to_half (f);
+      memcpy (bytes + 2 * i, &h, sizeof h);
+    }
+}
+
 static IncModel *
 copy_graph (const IncModel *model)
 {
@@ -33,6 +85,11 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
   network->device = device;
   network->model = copy_graph (model);
   network->offsets = g_new0 (IncNodeWeights, model->n_nodes);
+  /* The Winograd products run on the subgroup kernel, in fp32 (rounding
+   * the transformed kernels to fp16 would add to fp16's error);
+   * $INCEPTIONIST_WINOGRAD=0 turns the path off, for comparisons. */
+  network->winograd = device->use_gemm && !device->half_weights &&
+                      g_strcmp0 (g_getenv ("INCEPTIONIST_WINOGRAD"), "0") != 0;
 
   /* First the layout, then one upload. */
   for (guint i = 0; i < model->n_nodes; i++)
@@ -40,7 +97,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       const IncNode *n = &model->nodes[i];
       IncNodeWeights *o = &network->offsets[i];
 
-      o->forward = o->bias = o->backward = -1;
+      o->forward = o->bias = o->backward = o->winograd_backward = -1;
       if (n->op != INC_OP_CONV)
         continue;
       if (total / 4 > G_MAXINT32 / 2)
@@ -55,6 +112,11 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       total += _inc_pack_bias (NULL, n->cout, NULL);
       o->backward = (gint32) (total / 4);
       total += _inc_pack_backward_weights (NULL, n->kh, n->kw, n->cin, n->cout, NULL);
+      if (network->winograd && _inc_winograd_applies (n))
+        {
+          o->winograd_backward = (gint32) (total / 4);
+          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, TRUE, NULL);
+        }
     }
 
   g_autofree float *packed = g_try_new (float, MAX (total, 4));
@@ -76,9 +138,16 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       _inc_pack_bias (kernel + (gsize) n->kh * n->kw * n->cin * n->cout, n->cout,
                       packed + (gsize) o->bias * 4);
       _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
+      if (o->winograd_backward >= 0)
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE,
+                                    packed + (gsize) o->winograd_backward * 4);
     }
-  if (!_inc_buffer_init (device, &network->weights, MAX (total, 4) * sizeof (float), TRUE, error) ||
-      !_inc_buffer_upload (device, &network->weights, 0, packed, MAX (total, 4) * sizeof (float), error))
+  total = MAX (total, 4);
+  if (device->half_weights)
+    pack_half (packed, total);
+  if (!_inc_buffer_init_weights (device, &network->weights, total / 4, error) ||
+      !_inc_buffer_upload (device, &network->weights, 0, packed,
+                           total * (device->half_weights ? 2 : 4), error))
     return NULL;
   return g_steal_pointer (&network);
 }

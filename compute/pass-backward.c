@@ -170,11 +170,14 @@ record_backward (IncPass *pass, const gboolean *active)
   for (guint i = pass->n_nodes; i-- > 0;)
     {
       const IncNode *n = &model->nodes[i];
-      if (!active[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT)
+      /* Pools moved behind their convolution are no longer needed. */
+      if (!active[i] || !pass->needed[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT)
         continue;
       const View *v = &pass->views[i];
       int in_root = pass->views[n->inputs[0]].root;
-      if (n->op == INC_OP_CONV)
+      if (pass->fused[i])
+        _inc_pass_record_fused_backward (pass, i);
+      else if (n->op == INC_OP_CONV)
         {
           IncConvParams p;
           _inc_pass_conv_params (pass, i, TRUE, &p);
@@ -183,9 +186,8 @@ record_backward (IncPass *pass, const gboolean *active)
            * convolution's reads. */
           if (n->relu)
             p.flags |= INC_CONV_MASK_INPUT;
-          _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->grads[v->root],
-                            &pass->network->weights, &pass->grads[in_root],
-                            &pass->acts[v->root], &p);
+          _inc_pass_record_conv (pass, i, TRUE, &p, &pass->grads[v->root],
+                                 &pass->grads[in_root], &pass->acts[v->root]);
         }
       else
         {
@@ -247,7 +249,7 @@ inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
   for (guint i = 0; i < pass->n_nodes; i++)
     {
       int root = pass->views[i].root;
-      if (!active[i] || zeroed[root])
+      if (!active[i] || !pass->needed[i] || zeroed[root])
         continue;
       zeroed[root] = TRUE;
       vkCmdFillBuffer (pass->device->command_buffer, pass->grads[root].buffer, 0, VK_WHOLE_SIZE, 0);

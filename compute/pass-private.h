@@ -22,6 +22,16 @@ struct _IncPass {
   IncBuffer  *grads;
   IncBuffer  *argmax;     /* per max pool: where each maximum was */
   IncBuffer   seed;       /* uploaded seeds (guided objectives) */
+  /* Per node: its backward-data convolution runs as Winograd
+   * (winograd.h), through the two scratch buffers shared by all. */
+  gboolean   *winograd_backward;
+  IncBuffer   winograd_input;
+  IncBuffer   winograd_products;
+  /* Per node: a 1x1 convolution with its average pool moved behind it
+   * (pass-fuse.c), through the two scratch buffers shared by all. */
+  gboolean   *fused;
+  IncBuffer   fused_act;
+  IncBuffer   fused_grad;
   gboolean    forward_done;
 };
 
@@ -32,5 +42,17 @@ void     _inc_pass_conv_params    (IncPass *pass, guint node, gboolean backward,
 void     _inc_pass_pool_params    (IncPass *pass, guint node, IncPoolParams *p);
 gboolean _inc_pass_read_view      (IncPass *pass, IncBuffer *buffers, int node, float *out,
                                    GError **error);
+/* Records node's convolution, forward or backward-data, by the path the
+ * pass chose for it; mask: the activation whose > 0 lets the input through
+ * (backward, with INC_CONV_MASK_INPUT in p). */
+void     _inc_pass_record_conv    (IncPass *pass, guint node, gboolean backward,
+                                   const IncConvParams *p, const IncBuffer *src,
+                                   const IncBuffer *dst, const IncBuffer *mask);
+/* pass-fuse.c: choosing the fused convolutions (after the shapes and
+ * views), and recording them. */
+gboolean _inc_pass_plan_fusion           (IncPass *pass, const char *const *layers,
+                                          GError **error);
+void     _inc_pass_record_fused_forward  (IncPass *pass, guint node);
+void     _inc_pass_record_fused_backward (IncPass *pass, guint node);
 /* Names the next dispatch of node for the profile. */
 void     _inc_pass_label          (IncPass *pass, guint node, gboolean backward);

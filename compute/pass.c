@@ -126,6 +126,55 @@ assign_views (IncPass *pass, GError **error)
   return TRUE;
 }
 
+/* Chooses the backward-data convolutions that run as Winograd, and sizes
+ * the scratch buffers they share: large enough for the largest of them.
+ * Forward convolutions stay direct: Winograd's rounding differs from the
+ * direct sum's by about 1e-6, enough to flip the odd ReLU or max-pool
+ * choice near a tie, and each flip moves the input gradient (measured
+ * against PyTorch: 2e-3 relative, over the engine's 1e-3 bound). The
+ * backward pass is linear, so its rounding stays at 1e-6. */
+static gboolean
+plan_winograd (IncPass *pass, GError **error)
+{
+  gsize input_floats = 0, product_floats = 0;
+
+  pass->winograd_backward = g_new0 (gboolean, pass->n_nodes);
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      IncConvParams p;
+      gsize in, prod;
+
+      if (!pass->needed[i] || pass->network->offsets[i].winograd_backward < 0)
+        continue;
+      _inc_pass_conv_params (pass, i, TRUE, &p);
+      _inc_winograd_scratch (&p, &in, &prod);
+      if (MAX (in, prod) > INC_WINOGRAD_MAX_SCRATCH_FLOATS)
+        continue;  /* too large: this one runs directly */
+      pass->winograd_backward[i] = TRUE;
+      input_floats = MAX (input_floats, in);
+      product_floats = MAX (product_floats, prod);
+    }
+  if (input_floats == 0)
+    return TRUE;
+  return _inc_buffer_init (pass->device, &pass->winograd_input,
+                           input_floats * sizeof (float), TRUE, error) &&
+         _inc_buffer_init (pass->device, &pass->winograd_products,
+                           product_floats * sizeof (float), TRUE, error);
+}
+
+void
+_inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncConvParams *p,
+                       const IncBuffer *src, const IncBuffer *dst, const IncBuffer *mask)
+{
+  if (backward && pass->winograd_backward[node])
+    _inc_record_winograd (pass->device, src, mask, &pass->network->weights, dst, p,
+                          pass->network->offsets[node].winograd_backward,
+                          &pass->winograd_input, &pass->winograd_products);
+  else
+    _inc_record_conv (pass->device, INC_CONV_KERNEL_AUTO, src, &pass->network->weights,
+                      dst, mask, p);
+}
+
 IncPass *
 inc_pass_new (IncNetwork *network, int height, int width,
               const char *const *layers, GError **error)
@@ -170,7 +219,8 @@ inc_pass_new (IncNetwork *network, int height, int width,
   pass->grads = g_new0 (IncBuffer, pass->n_nodes);
   pass->argmax = g_new0 (IncBuffer, pass->n_nodes);
 
-  if (!compute_shapes (pass, error) || !assign_views (pass, error))
+  if (!compute_shapes (pass, error) || !assign_views (pass, error) ||
+      !_inc_pass_plan_fusion (pass, layers, error) || !plan_winograd (pass, error))
     return NULL;
 
   for (guint i = 0; i < pass->n_nodes; i++)
@@ -207,6 +257,16 @@ inc_pass_free (IncPass *pass)
     }
   if (pass->seed.buffer)
     _inc_buffer_clear (pass->device, &pass->seed);
+  if (pass->winograd_input.buffer)
+    _inc_buffer_clear (pass->device, &pass->winograd_input);
+  if (pass->winograd_products.buffer)
+    _inc_buffer_clear (pass->device, &pass->winograd_products);
+  g_free (pass->winograd_backward);
+  if (pass->fused_act.buffer)
+    _inc_buffer_clear (pass->device, &pass->fused_act);
+  if (pass->fused_grad.buffer)
+    _inc_buffer_clear (pass->device, &pass->fused_grad);
+  g_free (pass->fused);
   g_free (pass->views);
   g_free (pass->needed);
   g_free (pass->acts);
@@ -272,6 +332,7 @@ _inc_pass_pool_params (IncPass *pass, guint i, IncPoolParams *p)
     .channels = out->c, .kh = n->kh, .kw = n->kw, .stride = n->sh,
     .pad_t = pad_t, .pad_l = pad_l,
     .mode = n->op == INC_OP_MAXPOOL ? INC_POOL_MAX : INC_POOL_AVG,
+    .bias_off = -1,
   };
 }
 
@@ -310,20 +371,22 @@ inc_pass_forward (IncPass *pass, GError **error)
         continue;
       int in_root = pass->views[n->inputs[0]].root;
       int out_root = pass->views[i].root;
-      if (n->op == INC_OP_CONV)
+      if (pass->fused[i])
+        _inc_pass_record_fused_forward (pass, i);
+      else if (n->op == INC_OP_CONV)
         {
           IncConvParams p;
           _inc_pass_conv_params (pass, i, FALSE, &p);
           _inc_pass_label (pass, i, FALSE);
-          _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->acts[in_root],
-                            &pass->network->weights, &pass->acts[out_root], NULL, &p);
+          _inc_pass_record_conv (pass, i, FALSE, &p, &pass->acts[in_root],
+                                 &pass->acts[out_root], NULL);
         }
       else
         {
           IncPoolParams p;
           _inc_pass_pool_params (pass, i, &p);
           _inc_pass_label (pass, i, FALSE);
-          _inc_record_pool (device, &pass->acts[in_root], &pass->acts[out_root],
+          _inc_record_pool (device, NULL, &pass->acts[in_root], &pass->acts[out_root],
                             n->op == INC_OP_MAXPOOL ? &pass->argmax[i] : NULL, &p);
         }
       _inc_device_barrier (device);

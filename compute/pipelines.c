@@ -11,12 +11,26 @@
 
 #include "shaders/conv_naive.spv.h"
 #include "shaders/conv_gemm.spv.h"
+#include "shaders/conv_gemm_vec4.spv.h"
+#include "shaders/conv_gemm_mask.spv.h"
+#include "shaders/conv_gemm_mask_vec4.spv.h"
+#include "shaders/conv_narrow.spv.h"
 #include "shaders/conv_tiled.spv.h"
 #include "shaders/pool_forward.spv.h"
 #include "shaders/pool_backward.spv.h"
+#include "shaders/winograd_input.spv.h"
+#include "shaders/winograd_input_vec4.spv.h"
+#include "shaders/winograd_output.spv.h"
+#include "shaders/winograd_output_vec4.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
 #include "shaders/pool_backward_vec4.spv.h"
 #include "shaders/elementwise.spv.h"
+#include "shaders/step_copy.spv.h"
+#include "shaders/step_reduce.spv.h"
+#include "shaders/step_factor.spv.h"
+#include "shaders/step_update.spv.h"
+#include "shaders/step_down.spv.h"
+#include "shaders/step_up.spv.h"
 
 #define PUSH_CONSTANT_BYTES 128
 #define MAX_GROUPS_X 32768u
@@ -27,12 +41,26 @@ static const struct {
 } shaders[INC_N_PIPELINES] = {
   [INC_PIPELINE_CONV_NAIVE] = { conv_naive_spv, sizeof conv_naive_spv },
   [INC_PIPELINE_CONV_GEMM] = { conv_gemm_spv, sizeof conv_gemm_spv },
+  [INC_PIPELINE_CONV_GEMM_VEC4] = { conv_gemm_vec4_spv, sizeof conv_gemm_vec4_spv },
+  [INC_PIPELINE_CONV_GEMM_MASK] = { conv_gemm_mask_spv, sizeof conv_gemm_mask_spv },
+  [INC_PIPELINE_CONV_GEMM_MASK_VEC4] = { conv_gemm_mask_vec4_spv, sizeof conv_gemm_mask_vec4_spv },
+  [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
   [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
   [INC_PIPELINE_POOL_FORWARD] = { pool_forward_spv, sizeof pool_forward_spv },
   [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },
+  [INC_PIPELINE_WINOGRAD_INPUT] = { winograd_input_spv, sizeof winograd_input_spv },
+  [INC_PIPELINE_WINOGRAD_INPUT_VEC4] = { winograd_input_vec4_spv, sizeof winograd_input_vec4_spv },
+  [INC_PIPELINE_WINOGRAD_OUTPUT] = { winograd_output_spv, sizeof winograd_output_spv },
+  [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = { winograd_output_vec4_spv, sizeof winograd_output_vec4_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
   [INC_PIPELINE_POOL_BACKWARD_VEC4] = { pool_backward_vec4_spv, sizeof pool_backward_vec4_spv },
   [INC_PIPELINE_ELEMENTWISE] = { elementwise_spv, sizeof elementwise_spv },
+  [INC_PIPELINE_STEP_COPY] = { step_copy_spv, sizeof step_copy_spv },
+  [INC_PIPELINE_STEP_REDUCE] = { step_reduce_spv, sizeof step_reduce_spv },
+  [INC_PIPELINE_STEP_FACTOR] = { step_factor_spv, sizeof step_factor_spv },
+  [INC_PIPELINE_STEP_UPDATE] = { step_update_spv, sizeof step_update_spv },
+  [INC_PIPELINE_STEP_DOWN] = { step_down_spv, sizeof step_down_spv },
+  [INC_PIPELINE_STEP_UP] = { step_up_spv, sizeof step_up_spv },
 };
 
 static gboolean
@@ -98,7 +126,8 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
-      if (i == INC_PIPELINE_CONV_GEMM && !device->use_gemm)
+      if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_MASK_VEC4 && !device->use_gemm) ||
+          (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
         continue;
       if (!create_pipeline (device, i, error))
         return FALSE;
@@ -173,7 +202,7 @@ _inc_dispatch (IncDevice       *device,
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 4,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-      .pTexelBufferView = bindings->vec4 ? &dst->view_rgba : &dst->view_r32,
+      .pTexelBufferView = bindings->vec4 || bindings->dst_vec4 ? &dst->view_rgba : &dst->view_r32,
     };
   if (aux != NULL)
     writes[n++] = (VkWriteDescriptorSet) {

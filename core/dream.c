@@ -43,6 +43,14 @@ struct _IncDream {
   IncObjective       objective;
   double             loss;
   int                total_done;
+
+  /* With a source that steps on its device, img lives there between
+   * steps: host_stale means the device holds newer pixels than img,
+   * device_stale that img (or octave_mask) changed on the host. */
+  gboolean           on_device;
+  gboolean           host_stale;
+  gboolean           device_stale;
+  gboolean           uploaded;
 };
 
 /* Objective */
@@ -135,6 +143,27 @@ build_objective (IncDream *d, GError **error)
   return TRUE;
 }
 
+/* The device copy */
+
+static gboolean
+source_steps_on_device (IncGradientSource *s)
+{
+  return s->upload_image != NULL && s->device_step != NULL &&
+         s->download_image != NULL && s->release_image != NULL;
+}
+
+/* Brings img up to date before the host reads or changes it. */
+static gboolean
+sync_host (IncDream *d, GError **error)
+{
+  if (!d->host_stale)
+    return TRUE;
+  if (!d->gradients->download_image (d->gradients, d, d->img->data, error))
+    return FALSE;
+  d->host_stale = FALSE;
+  return TRUE;
+}
+
 /* Octaves */
 
 static void
@@ -209,6 +238,9 @@ begin_octave (IncDream *d, GError **error)
   const IncRecipe *r = d->recipe;
   IncImage *next = NULL;
 
+  if (!sync_host (d, error))
+    return FALSE;
+
   if (r->start == INC_START_NOISE)
     next = d->img ? resize_to (d->img, size) : noise_image (d, size);
   else if (r->octave_style == INC_OCTAVE_CLASSIC)
@@ -232,6 +264,7 @@ begin_octave (IncDream *d, GError **error)
 
   g_clear_pointer (&d->img, inc_image_free);
   d->img = next;
+  d->device_stale = TRUE;
   d->prev_size = d->octave >= 0 ? d->size : size;
   d->size = size;
   d->octave = k;
@@ -247,14 +280,17 @@ begin_octave (IncDream *d, GError **error)
   return TRUE;
 }
 
-static void
-end_octave (IncDream *d)
+static gboolean
+end_octave (IncDream *d, GError **error)
 {
   const IncRecipe *r = d->recipe;
 
   if (r->start == INC_START_PHOTO && r->octave_style == INC_OCTAVE_KERAS &&
       d->octave > 0)
     {
+      if (!sync_host (d, error))
+        return FALSE;
+      d->device_stale = TRUE;
       /* Seed 001: lost_detail = same_size_original -
        * resize(shrunk_original (previous shape), shape). */
       g_autoptr (IncImage) same = resize_to (d->source, d->size);
@@ -265,9 +301,52 @@ end_octave (IncDream *d)
   d->in_octave = FALSE;
   if (d->octave + 1 >= (int) d->plan->len)
     d->finished = TRUE;
+  return TRUE;
 }
 
 /* Steps */
+
+/* The same step as below, but the image, the gradient and the update stay
+ * on the source's device.  A guided objective still goes through the host
+ * once per tile: its seed is matched to the guide features there (in the
+ * source's backward pass), as in the host path. */
+static gboolean
+device_step (IncDream *d, int sx, int sy, GError **error)
+{
+  const IncRecipe *r = d->recipe;
+  IncGradientSource *s = d->gradients;
+  double value = 0.0;
+  gboolean applied = FALSE;
+
+  if (d->device_stale)
+    {
+      if (!s->upload_image (s, d, d->img->data, d->size.height, d->size.width,
+                            d->octave_mask ? d->octave_mask->data : NULL, error))
+        return FALSE;
+      d->uploaded = TRUE;
+      d->device_stale = FALSE;
+      d->host_stale = FALSE;
+    }
+  IncStepParams params = {
+    .tile = r->tile, .halo = INC_DREAM_TILE_HALO, .min_side = d->min_side,
+    .shift_x = sx, .shift_y = sy, .norm = r->norm,
+    .laplacian_levels = r->laplacian_levels, .step_size = (float) r->step_size,
+    .clip = r->clip, .max_loss = r->max_loss,
+  };
+  if (!s->device_step (s, d, &d->objective, &params, &value, &applied,
+                       d->cancellable, error))
+    return FALSE;
+
+  d->loss = value;
+  d->step++;
+  d->total_done++;
+  /* Seed 001: past max_loss the octave ends without applying the step. */
+  if (r->max_loss > 0.0 && value > r->max_loss)
+    d->stopped = TRUE;
+  if (applied)
+    d->host_stale = TRUE;
+  return TRUE;
+}
 
 static gboolean
 gradient_step (IncDream *d, GError **error)
@@ -279,6 +358,9 @@ gradient_step (IncDream *d, GError **error)
   IncSize fit = inc_octave_clamp (d->size, d->min_side);
   if (fit.width != d->size.width || fit.height != d->size.height)
     {
+      if (!sync_host (d, error))
+        return FALSE;
+      d->device_stale = TRUE;
       IncImage *big = resize_to (d->img, fit);
       inc_image_free (d->img);
       d->img = big;
@@ -304,6 +386,9 @@ gradient_step (IncDream *d, GError **error)
       sx += g_rand_int_range (d->rand, -r->tile, r->tile);
       sy += g_rand_int_range (d->rand, -r->tile, r->tile);
     }
+
+  if (d->on_device)
+    return device_step (d, sx, sy, error);
 
   g_autoptr (IncImage) grad = inc_image_new (d->size.width, d->size.height, 3);
   double value = 0.0;
@@ -362,7 +447,8 @@ inc_dream_step (IncDream  *dream,
       /* Close an octave as soon as its last step is done. */
       if (dream->stopped || dream->step >= dream->recipe->steps)
         {
-          end_octave (dream);
+          if (!end_octave (dream, error))
+            return FALSE;
           if (stepped)
             break;
           continue;
@@ -429,6 +515,8 @@ inc_dream_new (const IncRecipe    *recipe,
   d->octave = -1;
   d->loss = NAN;
   d->objective_dirty = TRUE;
+  d->on_device = source_steps_on_device (gradients);
+  d->device_stale = TRUE;
   replan (d);
   return d;
 }
@@ -476,7 +564,10 @@ inc_dream_set_recipe (IncDream        *dream,
   dream->objective_dirty = TRUE;
   /* Fewer steps or octaves may leave nothing to do. */
   if (dream->in_octave && !dream->finished && dream->step >= next->steps)
-    end_octave (dream);
+    {
+      if (!end_octave (dream, &error))
+        g_warning ("Could not end the octave: %s", error->message);
+    }
   else if (!dream->in_octave && dream->octave + 1 >= (int) dream->plan->len &&
            dream->octave >= 0)
     dream->finished = TRUE;
@@ -542,6 +633,9 @@ inc_dream_render (IncDream *dream)
 
   if (dream->img == NULL)
     return inc_image_copy (src);
+  g_autoptr (GError) error = NULL;
+  if (!sync_host (dream, &error))
+    g_warning ("The dream's image could not be read back: %s", error->message);
   out = inc_image_resize (dream->img, src->width, src->height);
   if (dream->mask != NULL)
     {
@@ -566,6 +660,8 @@ inc_dream_free (IncDream *dream)
 {
   if (dream == NULL)
     return;
+  if (dream->uploaded)
+    dream->gradients->release_image (dream->gradients, dream);
   clear_objective (&dream->objective);
   inc_recipe_free (dream->recipe);
   inc_image_free (dream->source);

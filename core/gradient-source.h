@@ -4,12 +4,26 @@
  * provide a cheap analytic one. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "core/objective.h"
+#include "core/recipe.h"
 
 G_BEGIN_DECLS
 
 typedef struct _IncGradientSource IncGradientSource;
+
+/* One whole gradient step on a device image (see device_step below). */
+typedef struct {
+  int          tile;              /* <= 0: one tile (dream-tiles.h) */
+  int          halo;
+  int          min_side;
+  int          shift_x, shift_y;  /* the roll (jitter) of this step */
+  IncNormKind  norm;
+  int          laplacian_levels;
+  float        step_size;
+  gboolean     clip;              /* clip to [-1, 1] after the update */
+  double       max_loss;          /* > 0: past it the update is skipped */
+} IncStepParams;
 
 struct _IncGradientSource {
   /* Gradient of the objective with respect to the image (height x width x 3,
@@ -38,6 +52,43 @@ struct _IncGradientSource {
   int      (*min_input_side) (IncGradientSource *self,
                               const char        *layer);
   void     (*free) (IncGradientSource *self);
+
+  /* Optional (NULL where the source has no device of its own; the dream
+   * then takes every gradient to the host).  They keep an image on the
+   * source's device, one per owner (a dream), so that a whole step runs
+   * there and the image comes back only when asked for.
+   *
+   * upload_image: the owner's image (height x width x 3) and, if not NULL,
+   * its per-pixel mask (height x width, the step is scaled by it). */
+  gboolean (*upload_image)   (IncGradientSource  *self,
+                              gconstpointer       owner,
+                              const float        *image,
+                              int                 height,
+                              int                 width,
+                              const float        *mask,
+                              GError            **error);
+  /* Exactly inc_dream_tiled_gradient, then inc_gradient_normalize, then
+   * image += step_size * mask * gradient (clipped if asked), on the device.
+   * *value gets the objective; the update is applied only when
+   * max_loss <= 0 or *value <= max_loss (*applied says which).  Checks
+   * cancellable between tiles; on failure the image is as it was. */
+  gboolean (*device_step)    (IncGradientSource   *self,
+                              gconstpointer        owner,
+                              const IncObjective  *objective,
+                              const IncStepParams *params,
+                              double              *value,
+                              gboolean            *applied,
+                              GCancellable        *cancellable,
+                              GError             **error);
+  /* Copies the owner's device image into image (height x width x 3). */
+  gboolean (*download_image) (IncGradientSource  *self,
+                              gconstpointer       owner,
+                              float              *image,
+                              GError            **error);
+  /* Frees the owner's device image (nothing if it has none).  A dream
+   * calls it when freed: the source must outlive its dreams. */
+  void     (*release_image)  (IncGradientSource  *self,
+                              gconstpointer       owner);
 };
 
 static inline void

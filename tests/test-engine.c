@@ -1,12 +1,16 @@
 /* test-engine.c: every shader, forward and backward, on awkward shapes
  * (13 channels, 7 x 5 images, stride 2, 1x7 and 7x1 kernels, 'same'
  * average pools at the borders, concatenations of concatenations, channel
- * counts that are not multiples of 4 or of the 32-channel blocks), on both
- * convolution kernels, against a double-precision C reference; backward
- * passes against central finite differences of that reference. */
+ * counts that are not multiples of 4 or of the 32-channel blocks), on every
+ * convolution kernel (naive, gemm, tiled) with fp32 and with fp16 weights,
+ * against a double-precision C reference; backward passes against central
+ * finite differences of that reference. With fp16 weights the reference
+ * uses the same weights rounded to fp16 (rounded here independently of
+ * the engine), so the bounds stay those of fp32. */
 #include <math.h>
 
 #include "compute/engine.h"
+#include "compute/engine-kernels.h"
 #include "compute-support.h"
 #include "reference-net.h"
 
@@ -89,6 +93,33 @@ build_model (void)
   return m;
 }
 
+/* The nearest binary16 value of x (ties to even, as rint rounds), as a
+ * float: the ulp is 2^(e - 10) for normal values 2^e <= |x| < 2^(e+1), and
+ * 2^-24 below 2^-14. */
+static float
+round_to_half (float x)
+{
+  int e;
+
+  if (fabsf (x) >= 65520.0f)
+    return copysignf (INFINITY, x);
+  frexp (fabs ((double) x), &e);   /* |x| in [2^(e-1), 2^e) */
+  int q = MAX (e - 1, -14) - 10;
+  return (float) ldexp (rint (ldexp ((double) x, -q)), q);
+}
+
+/* The model as the engine sees it: with fp16 weights, every weight and
+ * bias rounded. */
+static IncModel *
+build_reference_model (gboolean half)
+{
+  IncModel *m = build_model ();
+  if (half)
+    for (gsize i = 0; i < m->n_weights; i++)
+      m->weights[i] = round_to_half (m->weights[i]);
+  return m;
+}
+
 static float *
 random_image (int h, int w, guint32 seed)
 {
@@ -101,8 +132,40 @@ random_image (int h, int w, guint32 seed)
 
 typedef struct {
   int h, w;
-  gboolean naive;
+  const char *kernel;   /* naive, gemm, tiled */
+  gboolean half;        /* fp16 weights */
 } Case;
+
+/* Opens the device with the case's kernel and weight format, and checks
+ * that they are what runs. */
+static IncDevice *
+open_variant (const Case *tc)
+{
+  g_autoptr (GError) error = NULL;
+  IncDevice *device;
+
+  g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
+  g_setenv ("INCEPTIONIST_FP16_WEIGHTS", tc->half ? "1" : "0", TRUE);
+  device = inc_device_open (-1, &error);
+  g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
+  g_unsetenv ("INCEPTIONIST_FP16_WEIGHTS");
+  if (device == NULL && g_error_matches (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID))
+    {
+      g_test_skip_printf ("this device cannot run the variant: %s", error->message);
+      return NULL;
+    }
+  if (device == NULL)
+    {
+      /* As test_open_device: CI must have a device. */
+      if (g_strcmp0 (g_getenv ("INCEPTIONIST_REQUIRE_DEVICE"), "1") == 0)
+        g_error ("no Vulkan device, and one is required: %s", error->message);
+      g_test_skip_printf ("no Vulkan device: %s", error->message);
+      return NULL;
+    }
+  g_assert_cmpstr (inc_device_conv_kernel (device), ==, tc->kernel);
+  g_assert_cmpint (inc_device_half_weights (device), ==, tc->half);
+  return device;
+}
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", NULL };
 
@@ -110,8 +173,9 @@ static void
 test_forward (gconstpointer data)
 {
   const Case *tc = data;
-  g_autoptr (IncDevice) device = test_open_device (tc->naive);
+  g_autoptr (IncDevice) device = open_variant (tc);
   g_autoptr (IncModel) model = build_model ();
+  g_autoptr (IncModel) ref_model = build_reference_model (tc->half);
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (IncPass) pass = NULL;
   g_autoptr (GError) error = NULL;
@@ -127,7 +191,7 @@ test_forward (gconstpointer data)
   g_assert_true (inc_pass_set_input (pass, img, &error));
   g_assert_true (inc_pass_forward (pass, &error));
   g_assert_no_error (error);
-  ref_forward (model, img, tc->h, tc->w, ref);
+  ref_forward (ref_model, img, tc->h, tc->w, ref);
 
   for (guint l = 0; all_layers[l] != NULL; l++)
     {
@@ -165,12 +229,66 @@ ref_value (const IncModel *model, const IncObjective *obj, const float *img, int
   return v;
 }
 
+typedef struct {
+  double  value;
+  double *fd;     /* per input value */
+} Expected;
+
+static void
+expected_free (gpointer data)
+{
+  Expected *e = data;
+  g_free (e->fd);
+  g_free (e);
+}
+
+/* The reference's objective and central finite differences at every input
+ * value: the same for every kernel, so computed once per objective, size
+ * and weight format. */
+static GHashTable *expected_cache;  /* "name/HxW/half" -> Expected */
+
+static const Expected *
+expected_gradient (const Case *tc, const char *name, const IncObjective *obj)
+{
+  GHashTable *cache;
+  g_autofree char *key = g_strdup_printf ("%s/%dx%d/%d", name, tc->h, tc->w, tc->half);
+  g_autoptr (IncModel) model = NULL;
+  Expected *e;
+  const float eps = 1e-4f;
+
+  if (expected_cache == NULL)
+    expected_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, expected_free);
+  cache = expected_cache;
+  e = g_hash_table_lookup (cache, key);
+  if (e != NULL)
+    return e;
+
+  model = build_reference_model (tc->half);
+  g_autofree float *img = random_image (tc->h, tc->w, 99);
+  gsize n = (gsize) tc->h * tc->w * 3;
+  e = g_new0 (Expected, 1);
+  e->fd = g_new (double, n);
+  e->value = ref_value (model, obj, img, tc->h, tc->w);
+  for (gsize i = 0; i < n; i++)
+    {
+      float saved = img[i];
+      img[i] = saved + eps;
+      double up = ref_value (model, obj, img, tc->h, tc->w);
+      img[i] = saved - eps;
+      double down = ref_value (model, obj, img, tc->h, tc->w);
+      img[i] = saved;
+      e->fd[i] = (up - down) / (((double) (saved + eps)) - ((double) (saved - eps)));
+    }
+  g_hash_table_insert (cache, g_steal_pointer (&key), e);
+  return e;
+}
+
 /* Runs the engine's backward pass and compares it with central finite
  * differences of the reference at every input value. */
 static void
-check_gradient (const Case *tc, IncObjective *obj, const char *const *layers)
+check_gradient (const Case *tc, const char *name, IncObjective *obj, const char *const *layers)
 {
-  g_autoptr (IncDevice) device = test_open_device (tc->naive);
+  g_autoptr (IncDevice) device = open_variant (tc);
   g_autoptr (IncModel) model = build_model ();
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (IncPass) pass = NULL;
@@ -179,7 +297,6 @@ check_gradient (const Case *tc, IncObjective *obj, const char *const *layers)
   gsize n = (gsize) tc->h * tc->w * 3;
   g_autofree float *grad = g_new (float, n);
   double value = 0.0, worst = 0.0;
-  const double eps = 1e-4;
 
   if (device == NULL)
     return;
@@ -193,19 +310,13 @@ check_gradient (const Case *tc, IncObjective *obj, const char *const *layers)
   g_assert_no_error (error);
   g_assert_true (inc_pass_read_gradient (pass, grad, &error));
 
-  double expected = ref_value (model, obj, img, tc->h, tc->w);
-  g_assert_cmpfloat (fabs (value - expected), <=, 1e-5 * MAX (1.0, fabs (expected)));
+  const Expected *expected = expected_gradient (tc, name, obj);
+  g_assert_cmpfloat (fabs (value - expected->value), <=, 1e-5 * MAX (1.0, fabs (expected->value)));
 
   double gnorm = 0.0;
   for (gsize i = 0; i < n; i++)
     {
-      float saved = img[i];
-      img[i] = saved + (float) eps;
-      double up = ref_value (model, obj, img, tc->h, tc->w);
-      img[i] = saved - (float) eps;
-      double down = ref_value (model, obj, img, tc->h, tc->w);
-      img[i] = saved;
-      double fd = (up - down) / (((double) (saved + (float) eps)) - ((double) (saved - (float) eps)));
+      double fd = expected->fd[i];
       double err = fabs (grad[i] - fd);
       gnorm = MAX (gnorm, fabs (fd));
       worst = MAX (worst, err / (1e-4 + 1e-2 * fabs (fd)));
@@ -228,7 +339,7 @@ test_backward_mean (gconstpointer data)
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
   const char *layers[] = { "i", "e", "k", NULL };
-  check_gradient (data, &obj, layers);
+  check_gradient (data, "mean", &obj, layers);
 }
 
 static void
@@ -240,7 +351,7 @@ test_backward_square (gconstpointer data)
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN_SQUARE, terms, G_N_ELEMENTS (terms), 1 };
   const char *layers[] = { "h", "c", NULL };
-  check_gradient (data, &obj, layers);
+  check_gradient (data, "mean-square", &obj, layers);
 }
 
 static void
@@ -253,7 +364,7 @@ test_backward_guide (gconstpointer data)
   IncLayerTerm terms[] = { { "e", 1.5f, -1, guide, 4 } };
   IncObjective obj = { INC_OBJECTIVE_GUIDE, terms, 1, 0 };
   const char *layers[] = { "e", NULL };
-  check_gradient (data, &obj, layers);
+  check_gradient (data, "guide", &obj, layers);
 }
 
 static void
@@ -296,29 +407,133 @@ test_errors (void)
   inc_pass_free (pass);
 }
 
+/* The engine's fp16 conversion on the values where rounding is delicate:
+ * ties (to even), subnormals, underflow, overflow to infinity. A 1x1
+ * convolution of a (1, 0, 0) image outputs channel 0's weights as stored. */
+static void
+test_half_rounding (void)
+{
+  static const float values[] = {
+    1.0f, -1.0f, 0.1f, 1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, -(1.0f + 3 * 0x1p-11f),
+    1.0f + 0x1p-11f + 0x1p-20f, 2049.0f, 2051.0f, 65504.0f, 65519.0f, 65520.0f,
+    -70000.0f, 0x1p-14f, 0x1.ffcp-15f, 0x1p-24f, 0x1.8p-24f, 0x1.4p-23f, 0x1p-25f,
+    0x1.02p-25f, 0x1p-26f, -0x1.8p-24f, 3.14159265f, 1e-3f, 0.0f, -0.0f,
+  };
+  const int cout = G_N_ELEMENTS (values), h = 2, w = 3;
+  Case tc = { h, w, "naive", TRUE };
+  g_autoptr (IncDevice) device = open_variant (&tc);
+  g_autoptr (IncModel) model = g_new0 (IncModel, 1);
+  g_autoptr (IncNetwork) network = NULL;
+  g_autoptr (IncPass) pass = NULL;
+  g_autoptr (GError) error = NULL;
+  static guint inputs[] = { 0 };
+  const char *layers[] = { "conv", NULL };
+  float image[2 * 3 * 3] = { 0 };
+
+  if (device == NULL)
+    return;
+  model->n_nodes = 2;
+  model->nodes = g_new0 (IncNode, 2);
+  model->nodes[0] = (IncNode) { .name = g_strdup ("input"), .op = INC_OP_INPUT,
+                                .inputs = g_memdup2 (inputs, sizeof inputs), .cout = 3 };
+  model->nodes[1] = (IncNode) { .name = g_strdup ("conv"), .op = INC_OP_CONV, .n_inputs = 1,
+                                .inputs = g_memdup2 (inputs, sizeof inputs), .kh = 1, .kw = 1,
+                                .sh = 1, .sw = 1, .same = TRUE, .cin = 3, .cout = cout };
+  model->n_weights = 4 * cout;  /* [1][1][3][cout] kernel, then cout biases */
+  model->weights = g_new0 (float, model->n_weights);
+  memcpy (model->weights, values, sizeof values);
+  model->source = g_strdup ("fp16 rounding");
+  for (int p = 0; p < h * w; p++)
+    image[p * 3] = 1.0f;
+
+  network = inc_network_new (device, model, &error);
+  g_assert_no_error (error);
+  pass = inc_pass_new (network, h, w, layers, &error);
+  g_assert_no_error (error);
+  g_assert_true (inc_pass_set_input (pass, image, &error));
+  g_assert_true (inc_pass_forward (pass, &error));
+  g_autofree float *out = g_new (float, (gsize) h * w * cout);
+  g_assert_true (inc_pass_read_activation (pass, "conv", out, &error));
+  g_assert_no_error (error);
+  for (int p = 0; p < h * w; p++)
+    for (int c = 0; c < cout; c++)
+      {
+        float want = round_to_half (values[c]);
+        if (out[p * cout + c] != want)
+          g_error ("%a stored as %a, not %a", values[c], out[p * cout + c], want);
+      }
+}
+
+/* $INCEPTIONIST_CONV_KERNEL and $INCEPTIONIST_FP16_WEIGHTS: bad values are
+ * refused with a message; INCEPTIONIST_NAIVE_KERNELS still means naive. */
+static void
+test_variant_choice (void)
+{
+  g_autoptr (IncDevice) device = test_open_device (FALSE);
+  g_autoptr (GError) error = NULL;
+  IncDevice *other;
+
+  if (device == NULL)
+    return;
+  /* By default CPU drivers run gemm, GPUs tiled (where they can). */
+  if (inc_device_is_cpu (device))
+    g_assert_cmpstr (inc_device_conv_kernel (device), !=, "tiled");
+  g_assert_false (inc_device_half_weights (device));
+
+  g_setenv ("INCEPTIONIST_CONV_KERNEL", "fast", TRUE);
+  other = inc_device_open (-1, &error);
+  g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
+  g_assert_null (other);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "naive, gemm or tiled"));
+  g_clear_error (&error);
+
+  g_setenv ("INCEPTIONIST_FP16_WEIGHTS", "yes", TRUE);
+  other = inc_device_open (-1, &error);
+  g_unsetenv ("INCEPTIONIST_FP16_WEIGHTS");
+  g_assert_null (other);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_setenv ("INCEPTIONIST_CONV_KERNEL", "tiled", TRUE);
+  other = test_open_device (TRUE);
+  g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
+  g_assert_nonnull (other);
+  g_assert_cmpstr (inc_device_conv_kernel (other), ==, "naive");
+  inc_device_free (other);
+}
+
 int
 main (int argc, char **argv)
 {
-  static const Case cases[] = {
-    { 7, 5, TRUE }, { 7, 5, FALSE },
-    { 23, 17, TRUE }, { 23, 17, FALSE },
-    { 12, 31, FALSE },
-  };
+  static const int sizes[][2] = { { 7, 5 }, { 23, 17 }, { 12, 31 } };
+  static const char *kernels[] = { "naive", "gemm", "tiled" };
+  static Case cases[G_N_ELEMENTS (sizes) * G_N_ELEMENTS (kernels) * 2];
+  guint n = 0;
+  int status;
 
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      const Case *c = &cases[i];
-      const char *kernel = c->naive ? "naive" : "auto";
-      g_autofree char *fwd = g_strdup_printf ("/engine/forward/%s/%dx%d", kernel, c->h, c->w);
-      g_autofree char *mean = g_strdup_printf ("/engine/backward/mean/%s/%dx%d", kernel, c->h, c->w);
-      g_autofree char *sq = g_strdup_printf ("/engine/backward/mean-square/%s/%dx%d", kernel, c->h, c->w);
-      g_autofree char *guide = g_strdup_printf ("/engine/backward/guide/%s/%dx%d", kernel, c->h, c->w);
-      g_test_add_data_func (fwd, c, test_forward);
-      g_test_add_data_func (mean, c, test_backward_mean);
-      g_test_add_data_func (sq, c, test_backward_square);
-      g_test_add_data_func (guide, c, test_backward_guide);
-    }
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (guint k = 0; k < G_N_ELEMENTS (kernels); k++)
+      for (int half = 0; half < 2; half++)
+        {
+          Case *c = &cases[n++];
+          *c = (Case) { sizes[s][0], sizes[s][1], kernels[k], half };
+          g_autofree char *variant = g_strdup_printf ("%s%s/%dx%d", c->kernel, half ? "-fp16" : "",
+                                                      c->h, c->w);
+          g_autofree char *fwd = g_strconcat ("/engine/forward/", variant, NULL);
+          g_autofree char *mean = g_strconcat ("/engine/backward/mean/", variant, NULL);
+          g_autofree char *sq = g_strconcat ("/engine/backward/mean-square/", variant, NULL);
+          g_autofree char *guide = g_strconcat ("/engine/backward/guide/", variant, NULL);
+          g_test_add_data_func (fwd, c, test_forward);
+          g_test_add_data_func (mean, c, test_backward_mean);
+          g_test_add_data_func (sq, c, test_backward_square);
+          g_test_add_data_func (guide, c, test_backward_guide);
+        }
+  g_test_add_func ("/engine/fp16-rounding", test_half_rounding);
+  g_test_add_func ("/engine/variant-choice", test_variant_choice);
   g_test_add_func ("/engine/errors", test_errors);
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_pointer (&expected_cache, g_hash_table_unref);
+  return status;
 }

@@ -1,18 +1,35 @@
 /* test-network.c: the whole InceptionV3 to mixed3 and mixed5, forward and
  * backward, against an independent implementation (PyTorch with Keras'
  * unfused batch normalisation, tests/data/README.md), at 147 x 147 and at
- * 120 x 200. Needs the default model (scripts/fetch-model.sh). */
+ * 120 x 200, with the device's own convolution kernel and with the naive
+ * and the tiled (GPU) ones. Needs the default model
+ * (scripts/fetch-model.sh). */
 #include <math.h>
 #include <string.h>
 
 #include "compute/engine.h"
+#include "compute/engine-kernels.h"
 #include "core/npy.h"
 #include "compute-support.h"
 
 typedef struct {
   const char *size;     /* "147x147" */
-  gboolean    naive;
+  const char *kernel;   /* "auto" (the device's choice), "naive", "tiled" */
 } Case;
+
+static IncDevice *
+open_device (const Case *tc)
+{
+  IncDevice *device;
+
+  if (strcmp (tc->kernel, "tiled") == 0)
+    g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
+  device = test_open_device (strcmp (tc->kernel, "naive") == 0);
+  g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
+  if (device != NULL && strcmp (tc->kernel, "auto") != 0)
+    g_assert_cmpstr (inc_device_conv_kernel (device), ==, tc->kernel);
+  return device;
+}
 
 static IncModel *
 load_model (void)
@@ -109,7 +126,7 @@ test_network (gconstpointer data)
   g_autoptr (IncNpy) input = NULL;
   const char *layers[] = { "mixed3", "mixed5", NULL };
 
-  if (model == NULL || (device = test_open_device (tc->naive)) == NULL)
+  if (model == NULL || (device = open_device (tc)) == NULL)
     return;
   input = load_ref (tc->size, "-input");
   g_assert_cmpint (input->ndim, ==, 3);
@@ -146,14 +163,15 @@ int
 main (int argc, char **argv)
 {
   static const Case cases[] = {
-    { "147x147", FALSE }, { "120x200", FALSE }, { "120x200", TRUE },
+    { "147x147", "auto" }, { "120x200", "auto" }, { "120x200", "naive" },
+    { "120x200", "tiled" },
   };
 
   g_test_init (&argc, &argv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/network/inception-v3/%s/%s",
-                                               cases[i].naive ? "naive" : "auto", cases[i].size);
+                                               cases[i].kernel, cases[i].size);
       g_test_add_data_func (path, &cases[i], test_network);
     }
   return g_test_run ();

@@ -15,7 +15,18 @@ layout(local_size_x = 128) in;
 layout(binding = 0) uniform samplerBuffer src;
 layout(binding = 1) uniform samplerBuffer weights;
 layout(binding = 2) buffer Dst { float dst[]; };
+// MASK_INPUT: the input is a ReLU output's gradient, let through where the
+// activation (`mask`, laid out as the input) is > 0: the backward ReLU,
+// folded into the reads. A compile-time variant, so that the forward
+// kernels carry no test in their inner loop.
 layout(binding = 3) uniform samplerBuffer mask;
+// VEC4_OUT (the output view's offset, stride and channel count are
+// multiples of 4): results go out as whole RGBA32F texels, one imageStore
+// per pixel instead of four scalar stores at computed addresses, which
+// lavapipe runs lane by lane.
+#ifdef VEC4_OUT
+layout(binding = 4, rgba32f) uniform imageBuffer dst4;
+#endif
 
 #include "common.glsl"
 
@@ -37,6 +48,10 @@ void main ()
   if (pb >= pblocks)
     return;
 
+  int batch = int(gl_WorkGroupID.z);
+  int in_off = p.in_off + batch * p.batch_in;
+  int out_off = p.out_off + batch * p.batch_out;
+  int w_off = p.w_off + batch * p.batch_w;
   int co4 = cb * 8 + int(lane);
   bool co_ok = co4 < cout4;
   int wco = min (co4, cout4 - 1);
@@ -61,18 +76,17 @@ void main ()
           bool v0 = in0 && iy0 >= 0 && ix0 >= 0;
           bool v1 = in1 && iy1 >= 0 && ix1 >= 0;
           // Invalid taps read texel 0 (always in range) and use zero.
-          int a0 = v0 ? (iy0 * p.in_w + ix0) * p.in_stride + p.in_off : 0;
-          int a1 = v1 ? (iy1 * p.in_w + ix1) * p.in_stride + p.in_off : 0;
-          int w = p.w_off + (ky * p.kw + kx) * p.cin * cout4 + wco;
+          int a0 = v0 ? (iy0 * p.in_w + ix0) * p.in_stride + in_off : 0;
+          int a1 = v1 ? (iy1 * p.in_w + ix1) * p.in_stride + in_off : 0;
+          int w = w_off + (ky * p.kw + kx) * p.cin * cout4 + wco;
           for (int ci = 0; ci < p.cin; ci++)
             {
               float x0 = texelFetch (src, a0 + ci).x;
               float x1 = texelFetch (src, a1 + ci).x;
-              if ((p.flags & FLAG_MASK_INPUT) != 0)
-                {
-                  x0 = texelFetch (mask, a0 + ci).x > 0.0 ? x0 : 0.0;
-                  x1 = texelFetch (mask, a1 + ci).x > 0.0 ? x1 : 0.0;
-                }
+#ifdef MASK_INPUT
+              x0 = texelFetch (mask, a0 + ci).x > 0.0 ? x0 : 0.0;
+              x1 = texelFetch (mask, a1 + ci).x > 0.0 ? x1 : 0.0;
+#endif
               x0 = v0 ? x0 : 0.0;
               x1 = v1 ? x1 : 0.0;
               vec4 b = texelFetch (weights, w);
@@ -92,16 +106,27 @@ void main ()
   bool relu = (p.flags & FLAG_RELU) != 0;
   bool accumulate = (p.flags & FLAG_ACCUMULATE) != 0;
   int nc = min (4, p.cout - co4 * 4);
-  for (int j = 0; j < 16; j++)
+  // Walk the block's pixels without a division per pixel.
+  int q = pb * 16;
+  int qy = q / pw, qx = q % pw;
+  int jn = min (16, npix - q);
+  for (int j = 0; j < jn; j++)
     {
-      int q = pb * 16 + j;
-      if (q >= npix)
-        break;
-      int pix = ((q / pw) * p.out_step + p.phase_y) * p.out_w + (q % pw) * p.out_step + p.phase_x;
+      int pix = (qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x;
+      if (++qx == pw)
+        {
+          qx = 0;
+          qy++;
+        }
       vec4 v = acc[j] + bias;
       if (relu)
         v = max (v, vec4 (0.0));
-      int o = pix * p.out_stride + p.out_off + co4 * 4;
+      int o = pix * p.out_stride + out_off + co4 * 4;
+#ifdef VEC4_OUT
+      if (accumulate)
+        v += imageLoad (dst4, o >> 2);
+      imageStore (dst4, o >> 2, v);
+#else
       for (int c = 0; c < nc; c++)
         {
           if (accumulate)
@@ -109,5 +134,6 @@ void main ()
           else
             dst[o + c] = v[c];
         }
+#endif
     }
 }

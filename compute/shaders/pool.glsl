@@ -6,12 +6,23 @@ layout(push_constant) uniform PoolParams {
   int out_h, out_w, out_off, out_stride;
   int channels, kh, kw, stride, pad_t, pad_l;
   int mode;      // MODE_MAX or MODE_AVG
+  // Average pools moved behind the 1x1 convolution they fed (see
+  // compute/pass-fuse.c) finish that convolution: forward adds its bias
+  // (texel bias_off of `weights`) and applies its ReLU; backward lets the
+  // output gradient through where the activation (`mask`) is > 0.
+  int bias_off;
+  int flags;     // POOL_RELU, POOL_MASK, POOL_OVERWRITE
   int groups_x;
 } p;
 
 #define MODE_MAX 0
 // Keras 'same' average pools divide by the count of real (non-padding) pixels.
 #define MODE_AVG 1
+
+#define POOL_RELU 1
+#define POOL_MASK 2
+// Backward: write the input gradient instead of adding to it.
+#define POOL_OVERWRITE 4
 
 // Values are handled LANE_CHANNELS at a time. With VEC4 (every channel
 // count, offset and stride a multiple of 4) a lane reads 4 channels with

@@ -9,7 +9,9 @@
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer dy;     // gradient of the output
-layout(binding = 3) uniform samplerBuffer argmax; // max pools: from pool_forward
+// Max pools: the argmax from pool_forward; average pools with POOL_MASK:
+// the activation whose > 0 lets the output gradient through.
+layout(binding = 3) uniform samplerBuffer argmax;
 #ifdef VEC4
 layout(binding = 4, rgba32f) uniform imageBuffer dx; // gradient of the input
 #else
@@ -34,6 +36,7 @@ void main ()
   int oya = max (0, (iy + p.pad_t - p.kh + p.stride) / p.stride);
   int oyb = min (p.out_h - 1, (iy + p.pad_t) / p.stride);
   int ix_end = min (at.x + PIXELS_PER_LANE, p.in_w);
+  bool masked = (p.flags & POOL_MASK) != 0;
 
   for (int ix = at.x; ix < ix_end; ix++)
     {
@@ -49,6 +52,15 @@ void main ()
             VALUE g = FETCH (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c);
             if (p.mode == MODE_AVG)
               {
+                if (masked)
+                  {
+                    VALUE m = FETCH (argmax, (oy * p.out_w + ox) * p.out_stride + p.out_off + c);
+#ifdef VEC4
+                    g = mix (vec4 (0.0), g, greaterThan (m, vec4 (0.0)));
+#else
+                    g = m > 0.0 ? g : 0.0;
+#endif
+                  }
                 int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
                 int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
                 acc += g / float ((yb - ya) * (xb - xa));
@@ -64,10 +76,11 @@ void main ()
 #endif
           }
       int o = TEXEL (in_index (iy, ix, c));
+      bool overwrite = (p.flags & POOL_OVERWRITE) != 0;
 #ifdef VEC4
-      imageStore (dx, o, imageLoad (dx, o) + acc);
+      imageStore (dx, o, overwrite ? acc : imageLoad (dx, o) + acc);
 #else
-      imageStore (dx, o, imageLoad (dx, o) + vec4 (acc));
+      imageStore (dx, o, vec4 (overwrite ? acc : imageLoad (dx, o).x + acc));
 #endif
     }
 }

@@ -16,6 +16,8 @@ layout(binding = 4, r32f) uniform writeonly imageBuffer dst;
 layout(binding = 5, r32f) uniform writeonly imageBuffer argmax;
 #endif
 
+layout(binding = 1) uniform samplerBuffer weights;  // RGBA texels: the bias
+
 #include "pool.glsl"
 
 #ifdef VEC4
@@ -35,6 +37,17 @@ void main ()
   int y0 = oy * p.stride - p.pad_t;
   int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
   int ox_end = min (at.x + PIXELS_PER_LANE, p.out_w);
+  VALUE bias = VALUE (0.0);
+  if (p.bias_off >= 0)
+    {
+      vec4 b = texelFetch (weights, p.bias_off + c / 4);
+#ifdef VEC4
+      bias = b;
+#else
+      bias = b[c % 4];
+#endif
+    }
+  bool relu = (p.flags & POOL_RELU) != 0;
 
   for (int ox = at.x; ox < ox_end; ox++)
     {
@@ -66,7 +79,11 @@ void main ()
               }
           }
       if (p.mode == MODE_AVG)
-        acc /= float ((yb - ya) * (xb - xa));
+        {
+          acc = acc / float ((yb - ya) * (xb - xa)) + bias;
+          if (relu)
+            acc = max (acc, VALUE (0.0));
+        }
       else
         STORE (argmax, (oy * p.out_w + ox) * p.channels + c, best);
       STORE (dst, (oy * p.out_w + ox) * p.out_stride + p.out_off + c, acc);

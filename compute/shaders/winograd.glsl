@@ -1,0 +1,58 @@
+// winograd.glsl: what the two transforms of the F(4x4, 3x3) Winograd
+// convolution share (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016). A 3x3 stride-1 convolution becomes, per 6x6
+// input tile giving a 4x4 output tile:
+//   Y = A^T [ (G g G^T) . (B^T d B) ] A
+// where the element-wise product, summed over input channels, is 36
+// independent matrix products (tiles x cin by cin x cout) run by
+// conv_gemm.comp: 4 multiplies per output instead of 9.
+//
+// Scratch layout: S[e][t][c] at (e * tiles + t) * channels + c, e = the
+// 36 transform positions, t = tile (row-major over tiles_h x tiles_w).
+layout(push_constant) uniform WinogradParams {
+  int h, w, off, stride, channels;  // the spatial view: input (input
+                                    // transform) or output (output transform)
+  int tiles_h, tiles_w;             // tiles of 4 x 4 outputs
+  int pad_t, pad_l;                 // input transform: the convolution's padding
+  int bias_off;                     // output transform: bias texel, or -1
+  int flags;                        // FLAG_RELU, FLAG_ACCUMULATE, FLAG_MASK_INPUT
+  int groups_x;
+} p;
+
+#define FLAG_RELU 1
+#define FLAG_ACCUMULATE 2
+#define FLAG_MASK_INPUT 4
+
+// As pool.glsl: VEC4 when channel count, offset and stride are multiples of
+// 4, so a lane moves 4 channels per texel access.
+#ifdef VEC4
+#define VALUE vec4
+#define LANE_CHANNELS 4
+#define TEXEL(i) ((i) >> 2)
+#else
+#define VALUE float
+#define LANE_CHANNELS 1
+#define TEXEL(i) (i)
+#endif
+
+// A workgroup of 32 lanes covers 32 channels of TILES_PER_GROUP tiles; with
+// VEC4, 8 lanes cover the channels and 4 runs of 8 lanes split the tiles.
+#define TILES_PER_GROUP 8
+#define LANES_PER_RUN (32 / LANE_CHANNELS)
+#define TILES_PER_LANE (TILES_PER_GROUP / LANE_CHANNELS)
+
+// (first tile, first channel) of this lane.
+ivec2 tile_and_channel ()
+{
+  int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
+  int cblocks = (p.channels + 31) / 32;
+  int lane = int(gl_LocalInvocationID.x);
+  int run = lane / LANES_PER_RUN;
+  return ivec2 ((group_index / cblocks) * TILES_PER_GROUP + run * TILES_PER_LANE,
+                (group_index % cblocks) * 32 + (lane % LANES_PER_RUN) * LANE_CHANNELS);
+}
+
+int scratch_index (int e, int t, int c)
+{
+  return (e * p.tiles_h * p.tiles_w + t) * p.channels + c;
+}

@@ -1,0 +1,97 @@
+#version 450
+// winograd_output.comp: Y = A^T m A for every tile and output channel
+// (winograd.glsl), plus the bias and ReLU, written (or with
+// FLAG_ACCUMULATE added) to the output view where it lies in the image.
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x = 32) in;
+
+layout(binding = 0) uniform samplerBuffer src;      // the products, S[e][t][c]
+layout(binding = 1) uniform samplerBuffer weights;  // RGBA texels: the bias
+#ifdef VEC4
+layout(binding = 4, rgba32f) uniform imageBuffer dst;
+#else
+layout(binding = 4, r32f) uniform imageBuffer dst;
+#endif
+
+#include "winograd.glsl"
+
+#ifdef VEC4
+#define FETCH(i) texelFetch (src, TEXEL (i))
+#else
+#define FETCH(i) texelFetch (src, i).x
+#endif
+
+// A^T applied to one line of 6 values, giving 4.
+void at4 (VALUE m[6], out VALUE y[4])
+{
+  VALUE s12 = m[1] + m[2], d12 = m[1] - m[2];
+  VALUE s34 = m[3] + m[4], d34 = m[3] - m[4];
+  y[0] = m[0] + s12 + s34;
+  y[1] = d12 + 2.0 * d34;
+  y[2] = s12 + 4.0 * s34;
+  y[3] = d12 + 8.0 * d34 + m[5];
+}
+
+void main ()
+{
+  ivec2 at = tile_and_channel ();
+  int c = at.y;
+  int tiles = p.tiles_h * p.tiles_w;
+  if (c >= p.channels)
+    return;
+  bool relu = (p.flags & FLAG_RELU) != 0;
+  bool accumulate = (p.flags & FLAG_ACCUMULATE) != 0;
+  VALUE bias = VALUE (0.0);
+  if (p.bias_off >= 0)
+    {
+      // Biases are RGBA texels, channel c in texel c / 4.
+      vec4 b = texelFetch (weights, p.bias_off + c / 4);
+#ifdef VEC4
+      bias = b;
+#else
+      bias = b[c % 4];
+#endif
+    }
+  int t_end = min (at.x + TILES_PER_LANE, tiles);
+
+  for (int t = at.x; t < t_end; t++)
+    {
+      // Rows first: 6 rows of m give 6 x 4, then columns give 4 x 4.
+      VALUE r[6][4];
+      for (int i = 0; i < 6; i++)
+        {
+          VALUE m[6];
+          for (int j = 0; j < 6; j++)
+            m[j] = FETCH (scratch_index (i * 6 + j, t, c));
+          at4 (m, r[i]);
+        }
+      int oy0 = (t / p.tiles_w) * 4, ox0 = (t % p.tiles_w) * 4;
+      for (int j = 0; j < 4; j++)
+        {
+          int x = ox0 + j;
+          if (x >= p.w)
+            break;
+          VALUE col[4];
+          at4 (VALUE[6] (r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]), col);
+          for (int i = 0; i < 4; i++)
+            {
+              int y = oy0 + i;
+              if (y >= p.h)
+                break;
+              VALUE v = col[i] + bias;
+              if (relu)
+                v = max (v, VALUE (0.0));
+              int o = TEXEL ((y * p.w + x) * p.stride + p.off + c);
+#ifdef VEC4
+              if (accumulate)
+                v += imageLoad (dst, o);
+              imageStore (dst, o, v);
+#else
+              if (accumulate)
+                v += imageLoad (dst, o).x;
+              imageStore (dst, o, vec4 (v));
+#endif
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+/* winograd.c: recording the Winograd convolution's passes and transforming
+ * its kernels (see winograd.h). */
+#include <string.h>
+
+#include "compute/winograd.h"
+
+#define POSITIONS 36            /* 6 x 6 transform positions */
+#define TILES_PER_GROUP 8       /* winograd.glsl */
+#define CHANNELS_PER_GROUP 32
+#define GEMM_GROUPS_PER_WORKGROUP 16
+
+static guint32
+div_up (guint64 a, guint64 b)
+{
+  return (guint32) ((a + b - 1) / b);
+}
+
+gboolean
+_inc_winograd_applies (const IncNode *node)
+{
+  return node->op == INC_OP_CONV && node->kh == 3 && node->kw == 3 &&
+         node->sh == 1 && node->sw == 1;
+}
+
+static void
+tiles_of (const IncConvParams *p, int *th, int *tw)
+{
+  *th = (p->out_h + 3) / 4;
+  *tw = (p->out_w + 3) / 4;
+}
+
+void
+_inc_winograd_scratch (const IncConvParams *params, gsize *input_floats, gsize *product_floats)
+{
+  int th, tw;
+  tiles_of (params, &th, &tw);
+  *input_floats = (gsize) POSITIONS * th * tw * params->cin;
+  *product_floats = (gsize) POSITIONS * th * tw * params->cout;
+}
+
+/* G g G^T for one 3x3 kernel g (row-major), in double. */
+static void
+transform_kernel (const double g[9], double u[36])
+{
+  static const double G[6][3] = {
+    { 1.0 / 4, 0, 0 },
+    { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+    { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+    { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+    { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+    { 0, 0, 1 },
+  };
+  double t[6][3];
+
+  for (int i = 0; i < 6; i++)
+    for (int k = 0; k < 3; k++)
+      t[i][k] = G[i][0] * g[0 * 3 + k] + G[i][1] * g[1 * 3 + k] + G[i][2] * g[2 * 3 + k];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      u[i * 6 + j] = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+}
+
+gsize
+_inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean backward,
+                            float *dst)
+{
+  /* The transposed convolution reads cout channels and writes cin. */
+  int in = backward ? cout : cin;
+  int out = backward ? cin : cout;
+  int out4 = (out + 3) / 4;
+  gsize total = (gsize) POSITIONS * in * out4 * 4;
+
+  if (dst == NULL)
+    return total;
+  memset (dst, 0, total * sizeof (float));
+  for (int a = 0; a < in; a++)
+    for (int b = 0; b < out; b++)
+      {
+        double g[9], u[36];
+        for (int ky = 0; ky < 3; ky++)
+          for (int kx = 0; kx < 3; kx++)
+            {
+              /* Forward: kernel[ky][kx][a][b]; backward: flipped, with
+               * the model's input channel b and output channel a. */
+              gsize k = backward
+                ? (((gsize) (2 - ky) * 3 + (2 - kx)) * cin + b) * cout + a
+                : (((gsize) ky * 3 + kx) * cin + a) * cout + b;
+              g[ky * 3 + kx] = kernel[k];
+            }
+        transform_kernel (g, u);
+        for (int e = 0; e < POSITIONS; e++)
+          dst[((gsize) e * in + a) * out4 * 4 + b] = (float) u[e];
+      }
+  return total;
+}
+
+static gboolean
+aligned (int channels, int off, int stride)
+{
+  return channels % 4 == 0 && off % 4 == 0 && stride % 4 == 0;
+}
+
+void
+_inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *mask,
+                      const IncBuffer *weights, const IncBuffer *dst,
+                      const IncConvParams *params, gint32 w_off,
+                      const IncBuffer *scratch_input, const IncBuffer *scratch_products)
+{
+  const IncConvParams *p = params;
+  int th, tw;
+  tiles_of (p, &th, &tw);
+  guint64 tiles = (guint64) th * tw;
+  gboolean masked = (p->flags & INC_CONV_MASK_INPUT) != 0;
+
+  /* 1. V = B^T d B, with the backward ReLU folded in. */
+  IncWinogradParams in = {
+    .h = p->in_h, .w = p->in_w, .off = p->in_off, .stride = p->in_stride,
+    .channels = p->cin, .tiles_h = th, .tiles_w = tw,
+    .pad_t = p->pad_t, .pad_l = p->pad_l, .bias_off = -1,
+    .flags = masked ? INC_CONV_MASK_INPUT : 0,
+  };
+  gboolean in_vec4 = aligned (p->cin, p->in_off, p->in_stride);
+  _inc_dispatch (device, in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
+                 &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
+                                  .dst = scratch_input, .vec4 = in_vec4 },
+                 &in, sizeof in,
+                 div_up (p->cin, CHANNELS_PER_GROUP) * div_up (tiles, TILES_PER_GROUP), 1);
+  _inc_device_barrier (device);
+
+  /* 2. The 36 products: each a 1x1 convolution over a row of tiles. */
+  IncConvParams gemm = {
+    .in_h = 1, .in_w = (gint32) tiles, .in_off = 0, .in_stride = p->cin, .cin = p->cin,
+    .out_h = 1, .out_w = (gint32) tiles, .out_off = 0, .out_stride = p->cout, .cout = p->cout,
+    .kh = 1, .kw = 1, .stride = 1, .up = 1, .w_off = w_off, .bias_off = -1,
+    .batch_in = (gint32) (tiles * p->cin), .batch_out = (gint32) (tiles * p->cout),
+    .batch_w = p->cin * ((p->cout + 3) / 4),
+  };
+  _inc_record_conv_batched (device, scratch_input, weights, scratch_products, &gemm, POSITIONS);
+  _inc_device_barrier (device);
+
+  /* 3. Y = A^T m A, bias, ReLU, into the output view. */
+  IncWinogradParams out = {
+    .h = p->out_h, .w = p->out_w, .off = p->out_off, .stride = p->out_stride,
+    .channels = p->cout, .tiles_h = th, .tiles_w = tw,
+    .bias_off = p->bias_off, .flags = p->flags & (INC_CONV_RELU | INC_CONV_ACCUMULATE),
+  };
+  gboolean out_vec4 = aligned (p->cout, p->out_off, p->out_stride);
+  _inc_dispatch (device, out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
+                 &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,
+                                  .vec4 = out_vec4 },
+                 &out, sizeof out,
+                 div_up (p->cout, CHANNELS_PER_GROUP) * div_up (tiles, TILES_PER_GROUP), 1);
+}
