@@ -145,7 +145,6 @@ typedef struct {
   const IncBuffer *aux;      /* binding 3: R32F uniform texel buffer */
   const IncBuffer *aux_out;  /* binding 5: R32F storage texel buffer */
   gboolean         vec4;     /* bindings 0, 3, 4 and 5 as RGBA32F instead */
-  gboolean         dst_vec4; /* binding 4 alone as RGBA32F */
 } IncBindings;
 
 /* Records one dispatch with these bindings. The

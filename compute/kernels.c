@@ -85,8 +85,7 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
               }
             guint64 groups = div_up (ph * pw, 16) * (guint64) div_up (cout4, 8);
             _inc_dispatch (device, pipeline,
-                           &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
-                                            .dst_vec4 = vec4_out },
+                           &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
                            &phase, sizeof phase, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
           }
     }
@@ -109,7 +108,7 @@ _inc_record_conv_batched (IncDevice *device, const IncBuffer *src, const IncBuff
   p.phase_y = p.phase_x = p.tap_y0 = p.tap_x0 = 0;
   guint64 groups = div_up ((guint64) p.out_h * p.out_w, 16) * (guint64) div_up (cout4, 8);
   _inc_dispatch (device, vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4 : INC_PIPELINE_CONV_GEMM,
-                 &(IncBindings) { .src = src, .weights = weights, .dst = dst, .dst_vec4 = vec4_out },
+                 &(IncBindings) { .src = src, .weights = weights, .dst = dst },
                  &p, sizeof p, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
 }
 

@@ -195,14 +195,15 @@ _inc_dispatch (IncDevice       *device,
         .pBufferInfo = &dst_info,
       };
     }
-  /* The destination is also bound as an R32F storage texel buffer: on
-   * lavapipe imageLoad/imageStore are much cheaper than SSBO accesses at
-   * computed addresses, which matters for the memory-bound passes. */
+  /* The destination is also bound as a storage texel buffer: on lavapipe
+   * scalar imageLoad/imageStore are much cheaper than scalar SSBO accesses
+   * at computed addresses. (Whole vec4s are another matter: the 4-channel
+   * convolution and Winograd stores go through the SSBO, measured faster.) */
   if (dst != NULL && dst->view_r32 != VK_NULL_HANDLE)
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 4,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-      .pTexelBufferView = bindings->vec4 || bindings->dst_vec4 ? &dst->view_rgba : &dst->view_r32,
+      .pTexelBufferView = bindings->vec4 ? &dst->view_rgba : &dst->view_r32,
     };
   if (aux != NULL)
     writes[n++] = (VkWriteDescriptorSet) {

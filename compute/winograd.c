@@ -111,6 +111,10 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   tiles_of (p, &th, &tw);
   guint64 tiles = (guint64) th * tw;
   gboolean masked = (p->flags & INC_CONV_MASK_INPUT) != 0;
+  /* The profile shows the transforms apart from the products, which keep
+   * the convolution's label (and its direct work in flops). */
+  const char *kind = device->label_kind, *layer = device->label_layer;
+  double flops = device->label_flops;
 
   /* 1. V = B^T d B, with the backward ReLU folded in. */
   IncWinogradParams in = {
@@ -120,6 +124,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
     .flags = masked ? INC_CONV_MASK_INPUT : 0,
   };
   gboolean in_vec4 = aligned (p->cin, p->in_off, p->in_stride);
+  _inc_device_label (device, "winograd transforms", layer, 0.0);
   _inc_dispatch (device, in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
                                   .dst = scratch_input, .vec4 = in_vec4 },
@@ -127,14 +132,18 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
                  div_up (p->cin, CHANNELS_PER_GROUP) * div_up (tiles, TILES_PER_GROUP), 1);
   _inc_device_barrier (device);
 
-  /* 2. The 36 products: each a 1x1 convolution over a row of tiles. */
+  /* 2. The 36 products: each a 1x1 convolution over a row of tiles, its
+   * position's values a view into the scratch (winograd.glsl). */
   IncConvParams gemm = {
-    .in_h = 1, .in_w = (gint32) tiles, .in_off = 0, .in_stride = p->cin, .cin = p->cin,
-    .out_h = 1, .out_w = (gint32) tiles, .out_off = 0, .out_stride = p->cout, .cout = p->cout,
+    .in_h = 1, .in_w = (gint32) tiles, .in_off = 0, .in_stride = POSITIONS * p->cin,
+    .cin = p->cin,
+    .out_h = 1, .out_w = (gint32) tiles, .out_off = 0, .out_stride = POSITIONS * p->cout,
+    .cout = p->cout,
     .kh = 1, .kw = 1, .stride = 1, .up = 1, .w_off = w_off, .bias_off = -1,
-    .batch_in = (gint32) (tiles * p->cin), .batch_out = (gint32) (tiles * p->cout),
+    .batch_in = p->cin, .batch_out = p->cout,
     .batch_w = p->cin * ((p->cout + 3) / 4),
   };
+  _inc_device_label (device, kind, layer, flops);
   _inc_record_conv_batched (device, scratch_input, weights, scratch_products, &gemm, POSITIONS);
   _inc_device_barrier (device);
 
@@ -145,6 +154,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
     .bias_off = p->bias_off, .flags = p->flags & (INC_CONV_RELU | INC_CONV_ACCUMULATE),
   };
   gboolean out_vec4 = aligned (p->cout, p->out_off, p->out_stride);
+  _inc_device_label (device, "winograd transforms", layer, 0.0);
   _inc_dispatch (device, out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,
                                   .vec4 = out_vec4 },

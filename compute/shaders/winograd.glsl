@@ -7,8 +7,12 @@
 // independent matrix products (tiles x cin by cin x cout) run by
 // conv_gemm.comp: 4 multiplies per output instead of 9.
 //
-// Scratch layout: S[e][t][c] at (e * tiles + t) * channels + c, e = the
-// 36 transform positions, t = tile (row-major over tiles_h x tiles_w).
+// Scratch layout: S[t][e][c] at (t * 36 + e) * channels + c, e = the 36
+// transform positions, t = tile (row-major over tiles_h x tiles_w): a
+// tile's values are contiguous, so each transform writes (or reads) one
+// run of memory per tile; the products read position e as a view with
+// offset e * channels and stride 36 * channels. (Position-major planes
+// made the input transform's 36 stores land megabytes apart: 2.6x slower.)
 layout(push_constant) uniform WinogradParams {
   int h, w, off, stride, channels;  // the spatial view: input (input
                                     // transform) or output (output transform)
@@ -54,5 +58,5 @@ ivec2 tile_and_channel ()
 
 int scratch_index (int e, int t, int c)
 {
-  return (e * p.tiles_h * p.tiles_w + t) * p.channels + c;
+  return (t * 36 + e) * p.channels + c;
 }

@@ -3,12 +3,13 @@
 // (winograd.glsl), plus the bias and ReLU, written (or with
 // FLAG_ACCUMULATE added) to the output view where it lies in the image.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;      // the products, S[e][t][c]
 layout(binding = 1) uniform samplerBuffer weights;  // RGBA texels: the bias
 #ifdef VEC4
-layout(binding = 4, rgba32f) uniform imageBuffer dst;
+layout(binding = 2) buffer Dst4 { vec4 dst4[]; };
 #else
 layout(binding = 4, r32f) uniform imageBuffer dst;
 #endif
@@ -58,22 +59,22 @@ void main ()
     {
       // Rows first: 6 rows of m give 6 x 4, then columns give 4 x 4.
       VALUE r[6][4];
-      for (int i = 0; i < 6; i++)
+      [[unroll]] for (int i = 0; i < 6; i++)
         {
           VALUE m[6];
-          for (int j = 0; j < 6; j++)
+          [[unroll]] for (int j = 0; j < 6; j++)
             m[j] = FETCH (scratch_index (i * 6 + j, t, c));
           at4 (m, r[i]);
         }
       int oy0 = (t / p.tiles_w) * 4, ox0 = (t % p.tiles_w) * 4;
-      for (int j = 0; j < 4; j++)
+      [[unroll]] for (int j = 0; j < 4; j++)
         {
           int x = ox0 + j;
           if (x >= p.w)
             break;
           VALUE col[4];
           at4 (VALUE[6] (r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]), col);
-          for (int i = 0; i < 4; i++)
+          [[unroll]] for (int i = 0; i < 4; i++)
             {
               int y = oy0 + i;
               if (y >= p.h)
@@ -84,8 +85,8 @@ void main ()
               int o = TEXEL ((y * p.w + x) * p.stride + p.off + c);
 #ifdef VEC4
               if (accumulate)
-                v += imageLoad (dst, o);
-              imageStore (dst, o, v);
+                v += dst4[o];
+              dst4[o] = v;
 #else
               if (accumulate)
                 v += imageLoad (dst, o).x;
