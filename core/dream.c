@@ -306,6 +306,21 @@ end_octave (IncDream *d, GError **error)
 
 /* Steps */
 
+/* Counts a measured step; TRUE when its value is past max_loss, where
+ * (seed 001) the octave ends without applying the step. */
+static gboolean
+count_step (IncDream *d, double value)
+{
+  const IncRecipe *r = d->recipe;
+
+  d->loss = value;
+  d->step++;
+  d->total_done++;
+  if (r->max_loss > 0.0 && value > r->max_loss)
+    d->stopped = TRUE;
+  return d->stopped;
+}
+
 /* The same step as below, but the image, the gradient and the update stay
  * on the source's device.  A guided objective still goes through the host
  * once per tile: its seed is matched to the guide features there (in the
@@ -337,12 +352,7 @@ device_step (IncDream *d, int sx, int sy, GError **error)
                        d->cancellable, error))
     return FALSE;
 
-  d->loss = value;
-  d->step++;
-  d->total_done++;
-  /* Seed 001: past max_loss the octave ends without applying the step. */
-  if (r->max_loss > 0.0 && value > r->max_loss)
-    d->stopped = TRUE;
+  count_step (d, value);
   if (applied)
     d->host_stale = TRUE;
   return TRUE;
@@ -397,15 +407,8 @@ gradient_step (IncDream *d, GError **error)
                                  &value, d->cancellable, error))
     return FALSE;
 
-  d->loss = value;
-  d->step++;
-  d->total_done++;
-  /* Seed 001: past max_loss the octave ends without applying the step. */
-  if (r->max_loss > 0.0 && value > r->max_loss)
-    {
-      d->stopped = TRUE;
-      return TRUE;
-    }
+  if (count_step (d, value))
+    return TRUE;
 
   inc_gradient_normalize (grad, r->norm, r->laplacian_levels);
 

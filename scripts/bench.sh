@@ -1,15 +1,20 @@
 #!/bin/sh
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
-# Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR]
+# Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--preset tf-tutorial]
 # BUILD_DIR defaults to build.  The PyTorch side finds the model in
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
+# --preset tf-tutorial instead times the whole tf-tutorial recipe on
+# data/sample.jpg (5 octaves x 100 steps, about 15 minutes here): ours as
+# shipped (512-px tiles with roll), ours untiled, and the PyTorch peer
+# (untiled, as its implementation is).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=
 model_dir=
+preset=
 size=512
 layers=mixed3,mixed5
 steps=5
@@ -22,7 +27,10 @@ while [ $# -gt 0 ]; do
     --model-dir) [ $# -ge 2 ] || die "--model-dir needs a directory"
                  model_dir=$2; shift 2 ;;
     --model-dir=*) model_dir=${1#--model-dir=}; shift ;;
-    -h|--help) sed -n '2,5s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --preset) [ $# -ge 2 ] || die "--preset needs a name"
+              preset=$2; shift 2 ;;
+    --preset=*) preset=${1#--preset=}; shift ;;
+    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -58,6 +66,48 @@ run_side () {
   [ -n "$value" ] || die "$name printed no seconds_per_step= line"
   echo "$value"
 }
+
+case $preset in
+  '') ;;
+  tf-tutorial) ;;
+  *) die "unknown preset $preset (only tf-tutorial has a PyTorch peer)" ;;
+esac
+
+# Wall-clock seconds of a command, its output shown on stderr.
+time_side () {
+  name=$1; shift
+  echo "== $name: $*" >&2
+  start=$(date +%s.%N)
+  "$@" >"$log" 2>&1 || { cat "$log" >&2; die "$name failed"; }
+  end=$(date +%s.%N)
+  tail -n 8 "$log" >&2
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
+}
+
+if [ -n "$preset" ]; then
+  image=$root/data/sample.jpg
+  out=$(mktemp -d) || die "cannot create a temporary directory"
+  trap 'rm -f "$log"; rm -rf "$out"' EXIT INT TERM
+  tiled=$(time_side "inceptionist (tiles)" \
+            "$cli" dream "$image" -o "$out/tiled.png" --preset "$preset") || exit 1
+  untiled=$(time_side "inceptionist (untiled)" \
+              "$cli" dream "$image" -o "$out/untiled.png" --preset "$preset" --tile 0) || exit 1
+  echo "== pytorch: torch_bench.py --preset $preset" >&2
+  "$python" "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
+      --model-dir "$model_dir" >"$log" 2>&1 || { cat "$log" >&2; die "pytorch failed"; }
+  cat "$log" >&2
+  theirs=$(sed -n 's/^seconds_total=\([0-9.]*\)[[:space:]]*$/\1/p' "$log" | tail -n 1)
+  [ -n "$theirs" ] || die "pytorch printed no seconds_total= line"
+  echo
+  echo "preset $preset on data/sample.jpg"
+  printf '%-24s seconds_total=%s\n' "inceptionist (tiles)" "$tiled"
+  printf '%-24s seconds_total=%s\n' "inceptionist (untiled)" "$untiled"
+  printf '%-24s seconds_total=%s\n' "pytorch (untiled)" "$theirs"
+  awk -v a="$tiled" -v u="$untiled" -v b="$theirs" 'BEGIN {
+    printf "%-24s %.2fx\n", "ratio (tiles)", a / b
+    printf "%-24s %.2fx\n", "ratio (untiled)", u / b }'
+  exit 0
+fi
 
 ours=$(run_side inceptionist \
          "$cli" bench --size "$size" --layers "$layers" --steps "$steps") || exit 1

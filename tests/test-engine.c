@@ -9,49 +9,10 @@
  * the engine), so the bounds stay those of fp32. */
 #include <math.h>
 
-#include "compute/engine.h"
 #include "compute/engine-kernels.h"
-#include "compute-support.h"
-#include "reference-net.h"
+#include "test-graph.h"
 
-typedef struct {
-  GPtrArray *nodes;   /* of IncNode* */
-  GArray    *weights; /* float */
-  GRand     *rand;
-} Builder;
-
-static guint
-add_node (Builder *b, const char *name, IncOpKind op, int n_inputs, const guint *inputs,
-          int kh, int kw, int stride, gboolean same, gboolean relu, int cin, int cout)
-{
-  IncNode *n = g_new0 (IncNode, 1);
-  n->name = g_strdup (name);
-  n->op = op;
-  n->n_inputs = (guint) n_inputs;
-  n->inputs = g_memdup2 (inputs, sizeof (guint) * MAX (n_inputs, 1));
-  n->kh = kh;
-  n->kw = kw;
-  n->sh = n->sw = stride;
-  n->same = same;
-  n->relu = relu;
-  n->cin = cin;
-  n->cout = cout;
-  if (op == INC_OP_CONV)
-    {
-      gsize count = (gsize) kh * kw * cin * cout + cout;
-      double scale = 1.0 / sqrt ((double) kh * kw * cin);
-      n->weight_offset = b->weights->len;
-      for (gsize i = 0; i < count; i++)
-        {
-          float v = (float) (g_rand_double_range (b->rand, -1.5, 1.5) * scale);
-          g_array_append_val (b->weights, v);
-        }
-    }
-  g_ptr_array_add (b->nodes, n);
-  return b->nodes->len - 1;
-}
-
-#define IN(...) (const guint[]) { __VA_ARGS__ }
+#define IN TEST_GRAPH_INPUTS
 
 /* input -> a (3x3 same, 13, relu) -> b (1x7, 6, relu), c (7x1, 5, linear),
  * d (avgpool 3x3 same) -> e = concat(b, c, d) -> f (3x3 s2 valid, 9, relu),
@@ -60,37 +21,23 @@ add_node (Builder *b, const char *name, IncOpKind op, int n_inputs, const guint 
 static IncModel *
 build_model (void)
 {
-  Builder b = { g_ptr_array_new (), g_array_new (FALSE, FALSE, sizeof (float)),
-                g_rand_new_with_seed (1234) };
-  IncModel *m = g_new0 (IncModel, 1);
+  TestGraph b;
+  test_graph_init (&b, 1234);
 
-  guint in = add_node (&b, "input", INC_OP_INPUT, 0, IN (0), 0, 0, 1, FALSE, FALSE, 0, 3);
-  guint a = add_node (&b, "a", INC_OP_CONV, 1, IN (in), 3, 3, 1, TRUE, TRUE, 3, 13);
-  guint bb = add_node (&b, "b", INC_OP_CONV, 1, IN (a), 1, 7, 1, TRUE, TRUE, 13, 6);
-  guint c = add_node (&b, "c", INC_OP_CONV, 1, IN (a), 7, 1, 1, TRUE, FALSE, 13, 5);
-  guint d = add_node (&b, "d", INC_OP_AVGPOOL, 1, IN (a), 3, 3, 1, TRUE, FALSE, 13, 13);
-  guint e = add_node (&b, "e", INC_OP_CONCAT, 3, IN (bb, c, d), 0, 0, 1, FALSE, FALSE, 24, 24);
-  guint f = add_node (&b, "f", INC_OP_CONV, 1, IN (e), 3, 3, 2, FALSE, TRUE, 24, 9);
-  guint g = add_node (&b, "g", INC_OP_MAXPOOL, 1, IN (e), 3, 3, 2, FALSE, FALSE, 24, 24);
-  guint k = add_node (&b, "k", INC_OP_CONV, 1, IN (e), 2, 2, 2, FALSE, TRUE, 24, 7);
-  guint fg = add_node (&b, "fg", INC_OP_CONCAT, 2, IN (f, g), 0, 0, 1, FALSE, FALSE, 33, 33);
-  guint h = add_node (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
-  add_node (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
+  guint in = test_graph_add (&b, "input", INC_OP_INPUT, 0, IN (0), 0, 0, 1, FALSE, FALSE, 0, 3);
+  guint a = test_graph_add (&b, "a", INC_OP_CONV, 1, IN (in), 3, 3, 1, TRUE, TRUE, 3, 13);
+  guint bb = test_graph_add (&b, "b", INC_OP_CONV, 1, IN (a), 1, 7, 1, TRUE, TRUE, 13, 6);
+  guint c = test_graph_add (&b, "c", INC_OP_CONV, 1, IN (a), 7, 1, 1, TRUE, FALSE, 13, 5);
+  guint d = test_graph_add (&b, "d", INC_OP_AVGPOOL, 1, IN (a), 3, 3, 1, TRUE, FALSE, 13, 13);
+  guint e = test_graph_add (&b, "e", INC_OP_CONCAT, 3, IN (bb, c, d), 0, 0, 1, FALSE, FALSE, 24, 24);
+  guint f = test_graph_add (&b, "f", INC_OP_CONV, 1, IN (e), 3, 3, 2, FALSE, TRUE, 24, 9);
+  guint g = test_graph_add (&b, "g", INC_OP_MAXPOOL, 1, IN (e), 3, 3, 2, FALSE, FALSE, 24, 24);
+  guint k = test_graph_add (&b, "k", INC_OP_CONV, 1, IN (e), 2, 2, 2, FALSE, TRUE, 24, 7);
+  guint fg = test_graph_add (&b, "fg", INC_OP_CONCAT, 2, IN (f, g), 0, 0, 1, FALSE, FALSE, 33, 33);
+  guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
+  test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
   (void) k;
-
-  m->n_nodes = b.nodes->len;
-  m->nodes = g_new0 (IncNode, m->n_nodes);
-  for (guint n = 0; n < m->n_nodes; n++)
-    {
-      m->nodes[n] = *(IncNode *) g_ptr_array_index (b.nodes, n);
-      g_free (g_ptr_array_index (b.nodes, n));
-    }
-  m->n_weights = b.weights->len;
-  m->weights = (float *) g_array_free (b.weights, FALSE);
-  m->source = g_strdup ("test graph");
-  g_ptr_array_free (b.nodes, TRUE);
-  g_rand_free (b.rand);
-  return m;
+  return test_graph_finish (&b);
 }
 
 /* The nearest binary16 value of x (ties to even, as rint rounds), as a
@@ -118,16 +65,6 @@ build_reference_model (gboolean half)
     for (gsize i = 0; i < m->n_weights; i++)
       m->weights[i] = round_to_half (m->weights[i]);
   return m;
-}
-
-static float *
-random_image (int h, int w, guint32 seed)
-{
-  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-  float *img = g_new (float, (gsize) h * w * 3);
-  for (gsize i = 0; i < (gsize) h * w * 3; i++)
-    img[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
-  return img;
 }
 
 typedef struct {
@@ -176,57 +113,9 @@ test_forward (gconstpointer data)
   g_autoptr (IncDevice) device = open_variant (tc);
   g_autoptr (IncModel) model = build_model ();
   g_autoptr (IncModel) ref_model = build_reference_model (tc->half);
-  g_autoptr (IncNetwork) network = NULL;
-  g_autoptr (IncPass) pass = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree float *img = random_image (tc->h, tc->w, 7);
-  g_autofree RefTensor *ref = g_new0 (RefTensor, model->n_nodes);
 
-  if (device == NULL)
-    return;
-  network = inc_network_new (device, model, &error);
-  g_assert_no_error (error);
-  pass = inc_pass_new (network, tc->h, tc->w, all_layers, &error);
-  g_assert_no_error (error);
-  g_assert_true (inc_pass_set_input (pass, img, &error));
-  g_assert_true (inc_pass_forward (pass, &error));
-  g_assert_no_error (error);
-  ref_forward (ref_model, img, tc->h, tc->w, ref);
-
-  for (guint l = 0; all_layers[l] != NULL; l++)
-    {
-      const RefTensor *r = &ref[inc_model_find (model, all_layers[l])];
-      int h, w, c;
-      double diff = 0.0, norm = 0.0;
-
-      g_assert_true (inc_pass_layer_shape (pass, all_layers[l], &h, &w, &c));
-      g_assert_cmpint (h, ==, r->h);
-      g_assert_cmpint (w, ==, r->w);
-      g_assert_cmpint (c, ==, r->c);
-      g_autofree float *act = g_new (float, (gsize) h * w * c);
-      g_assert_true (inc_pass_read_activation (pass, all_layers[l], act, &error));
-      for (gsize i = 0; i < (gsize) h * w * c; i++)
-        {
-          double e = fabs (act[i] - r->v[i]);
-          g_assert_cmpfloat (e, <=, 1e-5 + 1e-5 * fabs (r->v[i]));
-          diff += e * e;
-          norm += r->v[i] * r->v[i];
-        }
-      g_test_message ("%s %dx%dx%d: relative L2 error %.2e", all_layers[l], h, w, c,
-                      sqrt (diff / MAX (norm, 1e-30)));
-    }
-  ref_free (model, ref);
-}
-
-static double
-ref_value (const IncModel *model, const IncObjective *obj, const float *img, int h, int w)
-{
-  g_autofree RefTensor *ref = g_new0 (RefTensor, model->n_nodes);
-  double v;
-  ref_forward (model, img, h, w, ref);
-  v = ref_objective (model, obj, ref);
-  ref_free (model, ref);
-  return v;
+  if (device != NULL)
+    test_graph_check_forward_on (device, model, ref_model, all_layers, tc->h, tc->w);
 }
 
 typedef struct {
@@ -264,18 +153,18 @@ expected_gradient (const Case *tc, const char *name, const IncObjective *obj)
     return e;
 
   model = build_reference_model (tc->half);
-  g_autofree float *img = random_image (tc->h, tc->w, 99);
+  g_autofree float *img = test_graph_random_image (tc->h, tc->w, 99);
   gsize n = (gsize) tc->h * tc->w * 3;
   e = g_new0 (Expected, 1);
   e->fd = g_new (double, n);
-  e->value = ref_value (model, obj, img, tc->h, tc->w);
+  e->value = test_graph_ref_value (model, obj, img, tc->h, tc->w);
   for (gsize i = 0; i < n; i++)
     {
       float saved = img[i];
       img[i] = saved + eps;
-      double up = ref_value (model, obj, img, tc->h, tc->w);
+      double up = test_graph_ref_value (model, obj, img, tc->h, tc->w);
       img[i] = saved - eps;
-      double down = ref_value (model, obj, img, tc->h, tc->w);
+      double down = test_graph_ref_value (model, obj, img, tc->h, tc->w);
       img[i] = saved;
       e->fd[i] = (up - down) / (((double) (saved + eps)) - ((double) (saved - eps)));
     }
@@ -293,7 +182,7 @@ check_gradient (const Case *tc, const char *name, IncObjective *obj, const char 
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (IncPass) pass = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree float *img = random_image (tc->h, tc->w, 99);
+  g_autofree float *img = test_graph_random_image (tc->h, tc->w, 99);
   gsize n = (gsize) tc->h * tc->w * 3;
   g_autofree float *grad = g_new (float, n);
   double value = 0.0, worst = 0.0;
@@ -397,7 +286,7 @@ test_errors (void)
   /* A channel that does not exist. */
   pass = inc_pass_new (network, 9, 9, deep, &error);
   g_assert_no_error (error);
-  g_autofree float *img = random_image (9, 9, 1);
+  g_autofree float *img = test_graph_random_image (9, 9, 1);
   IncLayerTerm term = { "i", 1.0f, 37, NULL, 0 };
   IncObjective obj = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
   g_assert_true (inc_pass_set_input (pass, img, &error));

@@ -89,20 +89,20 @@ test_graph_random_image (int h, int w, guint32 seed)
   return img;
 }
 
-/* Every listed layer's activation against the reference, value by value. */
+/* Every listed layer's activation on device against the reference run on
+ * ref_model (the model itself, or its weights as the device stores them),
+ * value by value. */
 static inline void
-test_graph_check_forward (const IncModel *model, const char *const *layers, int h, int w,
-                          gboolean naive)
+test_graph_check_forward_on (IncDevice *device, const IncModel *model,
+                             const IncModel *ref_model, const char *const *layers,
+                             int h, int w)
 {
-  g_autoptr (IncDevice) device = test_open_device (naive);
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (IncPass) pass = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree float *img = test_graph_random_image (h, w, 7);
   g_autofree RefTensor *ref = g_new0 (RefTensor, model->n_nodes);
 
-  if (device == NULL)
-    return;
   network = inc_network_new (device, model, &error);
   g_assert_no_error (error);
   pass = inc_pass_new (network, h, w, layers, &error);
@@ -110,7 +110,7 @@ test_graph_check_forward (const IncModel *model, const char *const *layers, int 
   g_assert_true (inc_pass_set_input (pass, img, &error));
   g_assert_true (inc_pass_forward (pass, &error));
   g_assert_no_error (error);
-  ref_forward (model, img, h, w, ref);
+  ref_forward (ref_model, img, h, w, ref);
 
   for (guint l = 0; layers[l] != NULL; l++)
     {
@@ -135,6 +135,17 @@ test_graph_check_forward (const IncModel *model, const char *const *layers, int 
                       sqrt (diff / MAX (norm, 1e-30)));
     }
   ref_free (model, ref);
+}
+
+/* The same on the default device (naive: with the naive kernels). */
+static inline void
+test_graph_check_forward (const IncModel *model, const char *const *layers, int h, int w,
+                          gboolean naive)
+{
+  g_autoptr (IncDevice) device = test_open_device (naive);
+
+  if (device != NULL)
+    test_graph_check_forward_on (device, model, model, layers, h, w);
 }
 
 static inline double

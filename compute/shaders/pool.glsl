@@ -24,38 +24,17 @@ layout(push_constant) uniform PoolParams {
 // Backward: write the input gradient instead of adding to it.
 #define POOL_OVERWRITE 4
 
-// Values are handled LANE_CHANNELS at a time. With VEC4 (every channel
-// count, offset and stride a multiple of 4) a lane reads 4 channels with
-// one RGBA32F texel fetch, which on lavapipe costs little more than one
-// R32F fetch; indices below are then in texels (units of 4 floats).
-#ifdef VEC4
-#define VALUE vec4
-#define LANE_CHANNELS 4
-#define TEXEL(i) ((i) >> 2)
-#else
-#define VALUE float
-#define LANE_CHANNELS 1
-#define TEXEL(i) (i)
-#endif
+#include "channel_lanes.glsl"
 
 // Dispatched as (channel blocks x width / PIXELS_PER_GROUP, ..., height):
-// a workgroup covers 32 channels of a run of PIXELS_PER_GROUP pixels of a
-// row (lavapipe pays per workgroup, so they must not be tiny); all
-// divisions here are per workgroup. The 32 lanes cover the 32 channels,
-// or with VEC4 8 lanes cover them and the 4 rows of 8 lanes split the run.
-// Returns (first x, y, first channel) and the lane's count of pixels.
+// runs of PIXELS_PER_GROUP pixels of a row (lavapipe pays per workgroup,
+// so they must not be tiny). Returns (first x, y, first channel).
 #define PIXELS_PER_GROUP 16
-#define LANES_PER_RUN (32 / LANE_CHANNELS)
 #define PIXELS_PER_LANE (PIXELS_PER_GROUP / LANE_CHANNELS)
 ivec3 pixel_and_channel ()
 {
-  int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
-  int cblocks = (p.channels + 31) / 32;
-  int lane = int(gl_LocalInvocationID.x);
-  int run = lane / LANES_PER_RUN;
-  return ivec3 ((group_index / cblocks) * PIXELS_PER_GROUP + run * PIXELS_PER_LANE,
-                int(gl_WorkGroupID.z),
-                (group_index % cblocks) * 32 + (lane % LANES_PER_RUN) * LANE_CHANNELS);
+  ivec2 at = lane_item_and_channel (p.channels, PIXELS_PER_GROUP, p.groups_x);
+  return ivec3 (at.x, int(gl_WorkGroupID.z), at.y);
 }
 
 int in_index (int y, int x, int c)

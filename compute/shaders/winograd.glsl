@@ -27,33 +27,14 @@ layout(push_constant) uniform WinogradParams {
 #define FLAG_ACCUMULATE 2
 #define FLAG_MASK_INPUT 4
 
-// As pool.glsl: VEC4 when channel count, offset and stride are multiples of
-// 4, so a lane moves 4 channels per texel access.
-#ifdef VEC4
-#define VALUE vec4
-#define LANE_CHANNELS 4
-#define TEXEL(i) ((i) >> 2)
-#else
-#define VALUE float
-#define LANE_CHANNELS 1
-#define TEXEL(i) (i)
-#endif
+#include "channel_lanes.glsl"
 
-// A workgroup of 32 lanes covers 32 channels of TILES_PER_GROUP tiles; with
-// VEC4, 8 lanes cover the channels and 4 runs of 8 lanes split the tiles.
+// Runs of TILES_PER_GROUP tiles. Returns (first tile, first channel).
 #define TILES_PER_GROUP 8
-#define LANES_PER_RUN (32 / LANE_CHANNELS)
 #define TILES_PER_LANE (TILES_PER_GROUP / LANE_CHANNELS)
-
-// (first tile, first channel) of this lane.
 ivec2 tile_and_channel ()
 {
-  int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
-  int cblocks = (p.channels + 31) / 32;
-  int lane = int(gl_LocalInvocationID.x);
-  int run = lane / LANES_PER_RUN;
-  return ivec2 ((group_index / cblocks) * TILES_PER_GROUP + run * TILES_PER_LANE,
-                (group_index % cblocks) * 32 + (lane % LANES_PER_RUN) * LANE_CHANNELS);
+  return lane_item_and_channel (p.channels, TILES_PER_GROUP, p.groups_x);
 }
 
 int scratch_index (int e, int t, int c)
