@@ -406,8 +406,15 @@ test_step_matches_host (gconstpointer data)
   g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
 }
 
-/* Whole dreams: one octave at the photo's size, mixed3, 3 steps of std;
- * cases vary it. */
+/* Whole dreams: one octave at the photo's size, mixed3, 2 steps of std;
+ * cases vary it. Two steps, because the two paths differ in the last bits
+ * (the normalisation's sum is float on the device, double on the host), and
+ * in a piecewise-linear network the second step can already flip a ReLU or
+ * a max-pool choice that sits on a tie: a local difference (measured: up to
+ * 0.02 at a few pixels). A third step runs the network on those different
+ * pixels and spreads it over the picture (measured: 25% of the values off
+ * by more than 1e-3), which says nothing about the device path. Every
+ * single step is checked to 1e-5 above. */
 static IncRecipe *
 base_recipe (void)
 {
@@ -416,7 +423,7 @@ base_recipe (void)
   inc_recipe_add_layer (r, "mixed3", 1.0f, -1);
   r->octaves = 1;
   r->octave_start = 0;
-  r->steps = 3;
+  r->steps = 2;
   r->step_size = 0.05;
   r->tile = 0;
   r->jitter = 0;
@@ -517,7 +524,7 @@ test_dream_matches_host (gconstpointer data)
       r->octaves = tc->octaves;
       r->octave_style = tc->style;
       r->octave_scale = 1.4;
-      r->steps = 2;
+      r->steps = 1;   /* one per octave: the same two steps in all */
     }
   compare_dreams (e, r, photo, mask, tc->what);
 }
