@@ -12,6 +12,15 @@ typedef struct {
                                 (winograd.h), or -1 */
 } IncNodeWeights;
 
+/* Scratch buffers of the executor (winograd.h, pass-fuse.c). */
+typedef enum {
+  INC_SCRATCH_WINOGRAD_INPUT,
+  INC_SCRATCH_WINOGRAD_PRODUCTS,
+  INC_SCRATCH_FUSED_ACT,
+  INC_SCRATCH_FUSED_GRAD,
+  INC_N_SCRATCH
+} IncScratch;
+
 struct _IncNetwork {
   IncDevice      *device;     /* not owned */
   IncModel       *model;      /* a private copy of the graph (no weights) */
@@ -19,4 +28,13 @@ struct _IncNetwork {
   IncNodeWeights *offsets;    /* per node */
   gboolean        winograd;   /* 3x3 stride-1 backward-data convolutions
                                  as Winograd */
+  /* Shared by every pass of the network: a pass records and submits before
+   * another runs (a device serves one thread), so no two passes' data
+   * ever meet in them, and the memory is paid once, not per pass size. */
+  IncBuffer       scratch[INC_N_SCRATCH];
 };
+
+/* Grows scratch buffer `which` to at least `bytes` (its contents are not
+ * kept). */
+gboolean _inc_network_reserve_scratch (IncNetwork *network, IncScratch which,
+                                       gsize bytes, GError **error);

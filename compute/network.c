@@ -152,11 +152,27 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
   return g_steal_pointer (&network);
 }
 
+gboolean
+_inc_network_reserve_scratch (IncNetwork *network, IncScratch which, gsize bytes,
+                              GError **error)
+{
+  IncBuffer *b = &network->scratch[which];
+
+  if (b->buffer != VK_NULL_HANDLE && b->size >= bytes)
+    return TRUE;
+  if (b->buffer != VK_NULL_HANDLE)
+    _inc_buffer_clear (network->device, b);
+  return _inc_buffer_init (network->device, b, bytes, TRUE, error);
+}
+
 void
 inc_network_free (IncNetwork *network)
 {
   if (network == NULL)
     return;
+  for (int i = 0; i < INC_N_SCRATCH; i++)
+    if (network->scratch[i].buffer)
+      _inc_buffer_clear (network->device, &network->scratch[i]);
   if (network->weights.buffer)
     _inc_buffer_clear (network->device, &network->weights);
   inc_model_free (network->model);

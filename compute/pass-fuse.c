@@ -54,8 +54,10 @@ _inc_pass_plan_fusion (IncPass *pass, const char *const *layers, GError **error)
     }
   if (floats == 0)
     return TRUE;
-  return _inc_buffer_init (pass->device, &pass->fused_act, floats * sizeof (float), TRUE, error) &&
-         _inc_buffer_init (pass->device, &pass->fused_grad, floats * sizeof (float), TRUE, error);
+  return _inc_network_reserve_scratch (pass->network, INC_SCRATCH_FUSED_ACT,
+                                       floats * sizeof (float), error) &&
+         _inc_network_reserve_scratch (pass->network, INC_SCRATCH_FUSED_GRAD,
+                                       floats * sizeof (float), error);
 }
 
 /* The pool's parameters, moved to the convolution's channels: from the
@@ -94,7 +96,7 @@ _inc_pass_record_fused_forward (IncPass *pass, guint k)
   p.flags = 0;
   _inc_pass_label (pass, k, FALSE);
   _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->acts[x->root], &pass->network->weights,
-                    &pass->fused_act, NULL, &p);
+                    &pass->network->scratch[INC_SCRATCH_FUSED_ACT], NULL, &p);
   _inc_device_barrier (device);
 
   /* The pool, then the bias and ReLU. */
@@ -102,7 +104,7 @@ _inc_pass_record_fused_forward (IncPass *pass, guint k)
   pp.bias_off = pass->network->offsets[k].bias;
   pp.flags = n->relu ? INC_POOL_RELU : 0;
   _inc_pass_label (pass, n->inputs[0], FALSE);
-  _inc_record_pool (device, &pass->network->weights, &pass->fused_act,
+  _inc_record_pool (device, &pass->network->weights, &pass->network->scratch[INC_SCRATCH_FUSED_ACT],
                     &pass->acts[pass->views[k].root], NULL, &pp);
 }
 
@@ -120,7 +122,7 @@ _inc_pass_record_fused_backward (IncPass *pass, guint k)
   pp.flags = INC_POOL_OVERWRITE | (n->relu ? INC_POOL_MASK : 0);
   _inc_pass_label (pass, n->inputs[0], TRUE);
   _inc_record_pool_backward (device, &pass->grads[out->root],
-                             n->relu ? &pass->acts[out->root] : NULL, &pass->fused_grad, &pp);
+                             n->relu ? &pass->acts[out->root] : NULL, &pass->network->scratch[INC_SCRATCH_FUSED_GRAD], &pp);
   _inc_device_barrier (device);
 
   /* W^T of it, added to the gradient of the pool's input. */
@@ -132,6 +134,6 @@ _inc_pass_record_fused_backward (IncPass *pass, guint k)
   p.out_stride = x->stride;
   p.cout = x->c;
   _inc_pass_label (pass, k, TRUE);
-  _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->fused_grad, &pass->network->weights,
+  _inc_record_conv (device, INC_CONV_KERNEL_AUTO, &pass->network->scratch[INC_SCRATCH_FUSED_GRAD], &pass->network->weights,
                     &pass->grads[x->root], NULL, &p);
 }

@@ -23,15 +23,11 @@ struct _IncPass {
   IncBuffer  *argmax;     /* per max pool: where each maximum was */
   IncBuffer   seed;       /* uploaded seeds (guided objectives) */
   /* Per node: its backward-data convolution runs as Winograd
-   * (winograd.h), through the two scratch buffers shared by all. */
+   * (winograd.h), through the network's scratch buffers. */
   gboolean   *winograd_backward;
-  IncBuffer   winograd_input;
-  IncBuffer   winograd_products;
   /* Per node: a 1x1 convolution with its average pool moved behind it
-   * (pass-fuse.c), through the two scratch buffers shared by all. */
+   * (pass-fuse.c), through the network's scratch buffers. */
   gboolean   *fused;
-  IncBuffer   fused_act;
-  IncBuffer   fused_grad;
   gboolean    forward_done;
 };
 

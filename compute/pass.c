@@ -156,10 +156,10 @@ plan_winograd (IncPass *pass, GError **error)
     }
   if (input_floats == 0)
     return TRUE;
-  return _inc_buffer_init (pass->device, &pass->winograd_input,
-                           input_floats * sizeof (float), TRUE, error) &&
-         _inc_buffer_init (pass->device, &pass->winograd_products,
-                           product_floats * sizeof (float), TRUE, error);
+  return _inc_network_reserve_scratch (pass->network, INC_SCRATCH_WINOGRAD_INPUT,
+                                       input_floats * sizeof (float), error) &&
+         _inc_network_reserve_scratch (pass->network, INC_SCRATCH_WINOGRAD_PRODUCTS,
+                                       product_floats * sizeof (float), error);
 }
 
 void
@@ -169,7 +169,8 @@ _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncCo
   if (backward && pass->winograd_backward[node])
     _inc_record_winograd (pass->device, src, mask, &pass->network->weights, dst, p,
                           pass->network->offsets[node].winograd_backward,
-                          &pass->winograd_input, &pass->winograd_products);
+                          &pass->network->scratch[INC_SCRATCH_WINOGRAD_INPUT],
+                          &pass->network->scratch[INC_SCRATCH_WINOGRAD_PRODUCTS]);
   else
     _inc_record_conv (pass->device, INC_CONV_KERNEL_AUTO, src, &pass->network->weights,
                       dst, mask, p);
@@ -257,15 +258,7 @@ inc_pass_free (IncPass *pass)
     }
   if (pass->seed.buffer)
     _inc_buffer_clear (pass->device, &pass->seed);
-  if (pass->winograd_input.buffer)
-    _inc_buffer_clear (pass->device, &pass->winograd_input);
-  if (pass->winograd_products.buffer)
-    _inc_buffer_clear (pass->device, &pass->winograd_products);
   g_free (pass->winograd_backward);
-  if (pass->fused_act.buffer)
-    _inc_buffer_clear (pass->device, &pass->fused_act);
-  if (pass->fused_grad.buffer)
-    _inc_buffer_clear (pass->device, &pass->fused_grad);
   g_free (pass->fused);
   g_free (pass->views);
   g_free (pass->needed);
