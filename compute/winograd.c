@@ -7,7 +7,6 @@
 #define POSITIONS 36            /* 6 x 6 transform positions */
 #define TILES_PER_GROUP 8       /* winograd.glsl */
 #define CHANNELS_PER_GROUP 32
-#define GEMM_GROUPS_PER_WORKGROUP 16
 
 static guint32
 div_up (guint64 a, guint64 b)
