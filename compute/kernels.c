@@ -16,6 +16,29 @@ div_up (guint64 a, guint64 b)
   return (guint32) ((a + b - 1) / b);
 }
 
+/* One conv_gemm dispatch over the grid of params' phase (npix outputs),
+ * `batches` times along workgroup z: the variant with or without the ReLU
+ * mask on its reads, and with whole-texel stores where the output view
+ * allows them (VEC4_OUT). */
+static void
+record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
+             const IncBuffer *dst, const IncBuffer *mask, const IncConvParams *params,
+             guint64 npix, guint32 batches)
+{
+  guint64 cout4 = (params->cout + 3) / 4;
+  gboolean vec4_out = _inc_whole_texels (params->cout, params->out_off, params->out_stride);
+  gboolean masked = (params->flags & INC_CONV_MASK_INPUT) != 0;
+  IncPipelineId pipeline = masked ? (vec4_out ? INC_PIPELINE_CONV_GEMM_MASK_VEC4
+                                              : INC_PIPELINE_CONV_GEMM_MASK)
+                                  : (vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4
+                                              : INC_PIPELINE_CONV_GEMM);
+  guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
+
+  _inc_dispatch (device, pipeline,
+                 &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
+                 params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
+}
+
 void
 _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
                   const IncBuffer *weights, const IncBuffer *dst, const IncBuffer *mask,
@@ -50,15 +73,6 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
       int u = params->up;
       /* Skipped phases keep what the buffer holds: fine when adding. */
       g_return_if_fail (u == 1 || (params->flags & INC_CONV_ACCUMULATE));
-      guint64 cout4 = (params->cout + 3) / 4;
-      /* Whole texels of output: conv_gemm.comp's VEC4_OUT. */
-      gboolean vec4_out = params->cout % 4 == 0 && params->out_off % 4 == 0 &&
-                          params->out_stride % 4 == 0;
-      gboolean masked = (params->flags & INC_CONV_MASK_INPUT) != 0;
-      IncPipelineId pipeline = masked ? (vec4_out ? INC_PIPELINE_CONV_GEMM_MASK_VEC4
-                                                  : INC_PIPELINE_CONV_GEMM_MASK)
-                                      : (vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4
-                                                  : INC_PIPELINE_CONV_GEMM);
       for (int py = 0; py < u; py++)
         for (int px = 0; px < u; px++)
           {
@@ -75,18 +89,13 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
             if (ph == 0 || pw == 0 || phase.tap_y0 >= params->kh || phase.tap_x0 >= params->kw)
               continue;  /* no output here, or no tap reaches it: stays as it is */
             if (params->cout <= 4)
-              {
-                /* conv_narrow: a lane per output pixel. */
-                _inc_dispatch (device, INC_PIPELINE_CONV_NARROW,
-                               &(IncBindings) { .src = src, .weights = weights, .dst = dst,
-                                                .aux = mask },
-                               &phase, sizeof phase, div_up (ph * pw, SMALL_WORKGROUP), 1);
-                continue;
-              }
-            guint64 groups = div_up (ph * pw, 16) * (guint64) div_up (cout4, 8);
-            _inc_dispatch (device, pipeline,
-                           &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
-                           &phase, sizeof phase, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
+              /* conv_narrow: a lane per output pixel. */
+              _inc_dispatch (device, INC_PIPELINE_CONV_NARROW,
+                             &(IncBindings) { .src = src, .weights = weights, .dst = dst,
+                                              .aux = mask },
+                             &phase, sizeof phase, div_up (ph * pw, SMALL_WORKGROUP), 1);
+            else
+              record_gemm (device, src, weights, dst, mask, &phase, ph * pw, 1);
           }
     }
   else
@@ -100,25 +109,20 @@ _inc_record_conv_batched (IncDevice *device, const IncBuffer *src, const IncBuff
                           const IncBuffer *dst, const IncConvParams *params, guint32 batches)
 {
   IncConvParams p = *params;
-  guint64 cout4 = (p.cout + 3) / 4;
-  gboolean vec4_out = p.cout % 4 == 0 && p.out_off % 4 == 0 && p.out_stride % 4 == 0;
 
-  g_return_if_fail (device->use_gemm && p.up == 1);
+  g_return_if_fail (device->use_gemm && p.up == 1 && !(p.flags & INC_CONV_MASK_INPUT));
   p.out_step = p.tap_step = 1;
   p.phase_y = p.phase_x = p.tap_y0 = p.tap_x0 = 0;
-  guint64 groups = div_up ((guint64) p.out_h * p.out_w, 16) * (guint64) div_up (cout4, 8);
-  _inc_dispatch (device, vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4 : INC_PIPELINE_CONV_GEMM,
-                 &(IncBindings) { .src = src, .weights = weights, .dst = dst },
-                 &p, sizeof p, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
+  record_gemm (device, src, weights, dst, NULL, &p, (guint64) p.out_h * p.out_w, batches);
 }
 
-/* Whole texels of 4 channels everywhere: the pools can read and write
- * RGBA32F texels (pool.glsl, VEC4). */
+/* Whole texels on both sides: the pools read and write RGBA32F texels
+ * (pool.glsl, VEC4). */
 static gboolean
 pool_vec4 (const IncPoolParams *p)
 {
-  return p->channels % 4 == 0 && p->in_off % 4 == 0 && p->in_stride % 4 == 0 &&
-         p->out_off % 4 == 0 && p->out_stride % 4 == 0;
+  return _inc_whole_texels (p->channels, p->in_off, p->in_stride) &&
+         _inc_whole_texels (p->channels, p->out_off, p->out_stride);
 }
 
 void

@@ -49,6 +49,14 @@ typedef struct {
 #define INC_ELEMENTWISE_ADD_SCALED_AUX 1
 #define INC_ELEMENTWISE_ADD_SRC        3
 
+/* Whether a view of `channels` channels at offset off in pixels of stride
+ * floats lies in whole texels of 4: the 4-channel shader variants need it. */
+static inline gboolean
+_inc_whole_texels (int channels, int off, int stride)
+{
+  return channels % 4 == 0 && off % 4 == 0 && stride % 4 == 0;
+}
+
 typedef enum {
   INC_CONV_KERNEL_AUTO,   /* the device's best */
   INC_CONV_KERNEL_NAIVE,

@@ -115,7 +115,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       if (network->winograd && _inc_winograd_applies (n))
         {
           o->winograd_backward = (gint32) (total / 4);
-          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, TRUE, NULL);
+          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, NULL);
         }
     }
 
@@ -139,7 +139,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
                       packed + (gsize) o->bias * 4);
       _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
       if (o->winograd_backward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE,
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout,
                                     packed + (gsize) o->winograd_backward * 4);
     }
   total = MAX (total, 4);

@@ -60,12 +60,11 @@ transform_kernel (const double g[9], double u[36])
 }
 
 gsize
-_inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean backward,
-                            float *dst)
+_inc_pack_winograd_weights (const float *kernel, int cin, int cout, float *dst)
 {
   /* The transposed convolution reads cout channels and writes cin. */
-  int in = backward ? cout : cin;
-  int out = backward ? cin : cout;
+  int in = cout;
+  int out = cin;
   int out4 = (out + 3) / 4;
   gsize total = (gsize) POSITIONS * in * out4 * 4;
 
@@ -79,11 +78,9 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean bac
         for (int ky = 0; ky < 3; ky++)
           for (int kx = 0; kx < 3; kx++)
             {
-              /* Forward: kernel[ky][kx][a][b]; backward: flipped, with
-               * the model's input channel b and output channel a. */
-              gsize k = backward
-                ? (((gsize) (2 - ky) * 3 + (2 - kx)) * cin + b) * cout + a
-                : (((gsize) ky * 3 + kx) * cin + a) * cout + b;
+              /* Flipped, with the model's input channel b and output
+               * channel a. */
+              gsize k = (((gsize) (2 - ky) * 3 + (2 - kx)) * cin + b) * cout + a;
               g[ky * 3 + kx] = kernel[k];
             }
         transform_kernel (g, u);
@@ -91,12 +88,6 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean bac
           dst[((gsize) e * in + a) * out4 * 4 + b] = (float) u[e];
       }
   return total;
-}
-
-static gboolean
-aligned (int channels, int off, int stride)
-{
-  return channels % 4 == 0 && off % 4 == 0 && stride % 4 == 0;
 }
 
 void
@@ -122,7 +113,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
     .pad_t = p->pad_t, .pad_l = p->pad_l, .bias_off = -1,
     .flags = masked ? INC_CONV_MASK_INPUT : 0,
   };
-  gboolean in_vec4 = aligned (p->cin, p->in_off, p->in_stride);
+  gboolean in_vec4 = _inc_whole_texels (p->cin, p->in_off, p->in_stride);
   _inc_device_label (device, "winograd transforms", layer, 0.0);
   _inc_dispatch (device, in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
@@ -152,7 +143,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
     .channels = p->cout, .tiles_h = th, .tiles_w = tw,
     .bias_off = p->bias_off, .flags = p->flags & (INC_CONV_RELU | INC_CONV_ACCUMULATE),
   };
-  gboolean out_vec4 = aligned (p->cout, p->out_off, p->out_stride);
+  gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
   _inc_device_label (device, "winograd transforms", layer, 0.0);
   _inc_dispatch (device, out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,

@@ -27,14 +27,14 @@ gboolean _inc_winograd_applies      (const IncNode *node);
 void     _inc_winograd_scratch      (const IncConvParams *params,
                                      gsize               *input_floats,
                                      gsize               *product_floats);
-/* Transformed kernels G g G^T, texels of RGBA32F laid out [36][in][out4]:
- * forward from the model's [3][3][cin][cout], or for the backward-data
- * (transposed) convolution flipped and with the channels swapped. Returns
- * the count of floats; dst may be NULL to ask for it. */
+/* The backward-data (transposed) convolution's kernels, flipped and with
+ * the channels swapped, transformed: G g G^T, texels of RGBA32F laid out
+ * [36][cout][cin4], from the model's [3][3][cin][cout]. (Forward
+ * convolutions stay direct: see pass.c's plan_winograd.) Returns the count
+ * of floats; dst may be NULL to ask for it. */
 gsize    _inc_pack_winograd_weights (const float *kernel,
                                      int          cin,
                                      int          cout,
-                                     gboolean     backward,
                                      float       *dst);
 /* Records the three passes (barriers between them, none after) for a
  * convolution with these direct parameters (forward, or backward-data with

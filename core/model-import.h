@@ -47,6 +47,11 @@ GHashTable *_inc_tfjs_read_weights    (JsonNode    *manifest,
                                        IncShardReader read_shard,
                                        gpointer     user_data,
                                        GError     **error);
+/* The IncShardReader of the nsfwjs package: user_data is its model
+ * directory, each shard a .min.js module holding base64. */
+GBytes     *_inc_nsfwjs_read_shard    (const char  *manifest_path,
+                                       gpointer     user_data,
+                                       GError     **error);
 
 /* Builds the fused graph from a Keras model topology (the object holding
  * "model_config", or the model_config itself). */

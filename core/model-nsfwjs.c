@@ -90,10 +90,10 @@ read_file (const char *path,
 }
 
 /* The longest string literal in a shard module is its base64 payload. */
-static GBytes *
-read_js_shard (const char *manifest_path,
-               gpointer    user_data,
-               GError    **error)
+GBytes *
+_inc_nsfwjs_read_shard (const char *manifest_path,
+                        gpointer    user_data,
+                        GError    **error)
 {
   const char *dir = user_data;
 
@@ -193,7 +193,7 @@ _inc_nsfwjs_import (const char *dir,
     }
 
   g_autoptr(GHashTable) tensors = _inc_tfjs_read_weights (manifest,
-                                                          read_js_shard,
+                                                          _inc_nsfwjs_read_shard,
                                                           (gpointer) dir,
                                                           error);
   if (tensors == NULL)

@@ -8,6 +8,74 @@
 #include "app/inc-window-private.h"
 #include "compute/engine.h"
 
+/* After the tests: the private state dir goes, with whatever a failed
+ * test left in it, and so does the application. */
+G_GNUC_UNUSED static void
+studio_tests_finish (IncApplication **application)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("XDG_STATE_HOME"), "inceptionist", NULL);
+
+  inc_session_discard_autosave (NULL);
+  g_rmdir (dir);
+  g_rmdir (g_getenv ("XDG_STATE_HOME"));
+  g_application_release (G_APPLICATION (*application));
+  g_clear_object (application);
+}
+
+/* Accessibility: every control needs a name a screen reader can say. */
+static gboolean
+is_interactive (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) ||
+         GTK_IS_SWITCH (widget) || GTK_IS_RANGE (widget) ||
+         GTK_IS_SPIN_BUTTON (widget) || GTK_IS_DROP_DOWN (widget) ||
+         GTK_IS_CHECK_BUTTON (widget) || GTK_IS_ENTRY (widget) ||
+         GTK_IS_TEXT (widget) || GTK_IS_PROGRESS_BAR (widget) ||
+         GTK_IS_LIST_BOX (widget) || GTK_IS_LIST_BOX_ROW (widget) ||
+         INC_IS_CANVAS (widget);
+}
+
+static gboolean
+has_label (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+      gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return TRUE;
+  /* A button that shows text is named by it. */
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL &&
+      gtk_button_get_icon_name (GTK_BUTTON (widget)) == NULL)
+    return *gtk_button_get_label (GTK_BUTTON (widget)) != '\0';
+  return FALSE;
+}
+
+/* Counts the interactive widgets under widget in *checked and appends
+ * those without a name to missing. */
+G_GNUC_UNUSED static void
+check_accessible_labels (GtkWidget *widget,
+                         GString   *missing,
+                         guint     *checked)
+{
+  /* A scrolled window's scrollbars are the toolkit's, announced by role. */
+  if (GTK_IS_SCROLLBAR (widget))
+    return;
+  if (is_interactive (widget))
+    {
+      (*checked)++;
+      if (!has_label (widget))
+        g_string_append_printf (missing, " %s(%s)", G_OBJECT_TYPE_NAME (widget),
+                                gtk_widget_get_name (widget));
+      /* Its insides (a spin button's text, a menu button's toggle) are
+       * named through it; a list's rows are controls of their own. */
+      if (!GTK_IS_LIST_BOX (widget))
+        return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    check_accessible_labels (child, missing, checked);
+}
+
 /* Runs the main loop until cond (data) holds or timeout_s passes. */
 G_GNUC_UNUSED static gboolean
 wait_until (gboolean (*cond) (gpointer data),

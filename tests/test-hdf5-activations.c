@@ -40,38 +40,6 @@ write_strings (hid_t       obj,
   H5Sclose (space);
 }
 
-static GBytes *
-read_js_shard (const char *manifest_path,
-               gpointer    user_data,
-               GError    **error)
-{
-  g_autofree char *file = g_strconcat (user_data, G_DIR_SEPARATOR_S,
-                                       manifest_path, ".min.js", NULL);
-  g_autofree char *js = NULL;
-  gsize len, best = 0, best_len = 0;
-
-  if (!g_file_get_contents (file, &js, &len, error))
-    return NULL;
-  for (gsize i = 0; i < len; i++)
-    {
-      if (js[i] != '"')
-        continue;
-      gsize j = i + 1;
-      while (j < len && js[j] != '"')
-        j++;
-      if (j - i - 1 > best_len)
-        {
-          best = i + 1;
-          best_len = j - i - 1;
-        }
-      i = j;
-    }
-  js[best + best_len] = '\0';
-  gsize n;
-  guchar *data = g_base64_decode (js + best, &n);
-  return g_bytes_new_take (data, n);
-}
-
 /* The package's conv and batch-norm weights as a Keras "notop" file. */
 static void
 write_h5 (const char *path,
@@ -176,7 +144,7 @@ test_same_activations (void)
   g_assert_no_error (error);
   JsonNode *manifest = json_object_get_member (json_node_get_object (topology),
                                                "weightsManifest");
-  g_autoptr(GHashTable) tensors = _inc_tfjs_read_weights (manifest, read_js_shard,
+  g_autoptr(GHashTable) tensors = _inc_tfjs_read_weights (manifest, _inc_nsfwjs_read_shard,
                                                           (gpointer) dir, &error);
   g_assert_no_error (error);
 

@@ -170,41 +170,6 @@ write_keras_h5 (JsonNode   *topology,
 
 /* ---- the package's own weights ------------------------------------------ */
 
-/* A shard module's payload is its longest string literal, in base64. */
-static GBytes *
-read_js_shard (const char *manifest_path,
-               gpointer    user_data,
-               GError    **error)
-{
-  g_autofree char *file = g_strconcat (user_data, G_DIR_SEPARATOR_S,
-                                       manifest_path, ".min.js", NULL);
-  g_autofree char *js = NULL;
-  gsize len;
-
-  if (!g_file_get_contents (file, &js, &len, error))
-    return NULL;
-  gsize best = 0, best_len = 0;
-  for (gsize i = 0; i < len; i++)
-    {
-      if (js[i] != '"')
-        continue;
-      gsize j = i + 1;
-      while (j < len && js[j] != '"')
-        j++;
-      if (j - i - 1 > best_len)
-        {
-          best = i + 1;
-          best_len = j - i - 1;
-        }
-      i = j;
-    }
-  g_assert_cmpuint (best_len, >, 0);
-  js[best + best_len] = '\0';
-  gsize n;
-  guchar *data = g_base64_decode (js + best, &n);
-  return g_bytes_new_take (data, n);
-}
-
 static JsonNode *
 load_topology (void)
 {
@@ -236,7 +201,7 @@ package_tensors (JsonNode   *topology,
   g_autoptr(GError) error = NULL;
   JsonNode *manifest = json_object_get_member (json_node_get_object (topology),
                                                "weightsManifest");
-  GHashTable *tensors = _inc_tfjs_read_weights (manifest, read_js_shard,
+  GHashTable *tensors = _inc_tfjs_read_weights (manifest, _inc_nsfwjs_read_shard,
                                                 (gpointer) dir, &error);
   g_assert_no_error (error);
   return tensors;

@@ -1005,52 +1005,6 @@ test_discard_autosave (void)
 
 /* ---- accessibility and screenshots ------------------------------------ */
 
-static gboolean
-is_interactive (GtkWidget *widget)
-{
-  return GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) ||
-         GTK_IS_SWITCH (widget) || GTK_IS_RANGE (widget) ||
-         GTK_IS_SPIN_BUTTON (widget) || GTK_IS_DROP_DOWN (widget) ||
-         GTK_IS_CHECK_BUTTON (widget) || GTK_IS_ENTRY (widget) ||
-         GTK_IS_TEXT (widget) || GTK_IS_PROGRESS_BAR (widget) ||
-         GTK_IS_LIST_BOX (widget) || GTK_IS_LIST_BOX_ROW (widget);
-}
-
-static gboolean
-has_label (GtkWidget *widget)
-{
-  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
-
-  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
-      gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-    return TRUE;
-  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL &&
-      gtk_button_get_icon_name (GTK_BUTTON (widget)) == NULL)
-    return *gtk_button_get_label (GTK_BUTTON (widget)) != '\0';
-  return FALSE;
-}
-
-static void
-check_labels (GtkWidget *widget,
-              GString   *missing,
-              guint     *checked)
-{
-  if (GTK_IS_SCROLLBAR (widget))
-    return;
-  if (is_interactive (widget))
-    {
-      (*checked)++;
-      if (!has_label (widget))
-        g_string_append_printf (missing, " %s(%s)", G_OBJECT_TYPE_NAME (widget),
-                                gtk_widget_get_name (widget));
-      if (!GTK_IS_LIST_BOX (widget))
-        return;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    check_labels (child, missing, checked);
-}
-
 static void
 save_shot (GtkWidget  *widget,
            const char *name)
@@ -1113,7 +1067,7 @@ test_labels_and_screenshots (void)
   g_assert_false (gtk_info_bar_get_revealed (window->banner));
   g_test_message ("dreamt on %s", inc_dream_session_get_device_name (window->session));
 
-  check_labels (GTK_WIDGET (window), missing, &checked);
+  check_accessible_labels (GTK_WIDGET (window), missing, &checked);
   g_test_message ("%u interactive widgets in the window", checked);
   g_assert_cmpstr (missing->str, ==, "");
   save_shot (GTK_WIDGET (window), "studio-mask-screenshot.png");
@@ -1121,7 +1075,7 @@ test_labels_and_screenshots (void)
   gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (GTK_WIDGET (window->presets_popover))));
   g_assert_true (wait_until (is_mapped, window->presets_popover, 10));
   checked = 0;
-  check_labels (GTK_WIDGET (window->presets_popover), missing, &checked);
+  check_accessible_labels (GTK_WIDGET (window->presets_popover), missing, &checked);
   g_assert_cmpuint (checked, >=, 8);
   g_assert_cmpstr (missing->str, ==, "");
   gtk_popover_popdown (GTK_POPOVER (window->presets_popover));
@@ -1130,7 +1084,7 @@ test_labels_and_screenshots (void)
   g_assert_true (wait_until (is_mapped, window->export_dialog, 10));
   inc_export_dialog_set_size (window->export_dialog, 2, 0);
   checked = 0;
-  check_labels (GTK_WIDGET (window->export_dialog), missing, &checked);
+  check_accessible_labels (GTK_WIDGET (window->export_dialog), missing, &checked);
   g_assert_cmpuint (checked, >=, 7);
   g_assert_cmpstr (missing->str, ==, "");
   save_shot (GTK_WIDGET (window->export_dialog), "studio-export-dialog.png");
@@ -1202,17 +1156,7 @@ main (int    argc,
 
   status = g_test_run ();
 
-  /* The private state dir goes with whatever a failed test left in it. */
-  {
-    g_autofree char *dir = g_build_filename (g_getenv ("XDG_STATE_HOME"), "inceptionist", NULL);
-
-    inc_session_discard_autosave (NULL);
-    g_rmdir (dir);
-    g_rmdir (g_getenv ("XDG_STATE_HOME"));
-  }
-
-  g_application_release (G_APPLICATION (application));
-  g_clear_object (&application);
+  studio_tests_finish (&application);
   g_free (model_path);
   return status;
 }

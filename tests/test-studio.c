@@ -226,55 +226,6 @@ test_octave_controls_window (void)
 
 /* ---- accessibility ---------------------------------------------------- */
 
-static gboolean
-is_interactive (GtkWidget *widget)
-{
-  return GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) ||
-         GTK_IS_SWITCH (widget) || GTK_IS_RANGE (widget) ||
-         GTK_IS_SPIN_BUTTON (widget) || GTK_IS_DROP_DOWN (widget) ||
-         GTK_IS_CHECK_BUTTON (widget) || GTK_IS_ENTRY (widget) ||
-         GTK_IS_TEXT (widget) || GTK_IS_PROGRESS_BAR (widget) ||
-         INC_IS_CANVAS (widget);
-}
-
-static gboolean
-has_label (GtkWidget *widget)
-{
-  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
-
-  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
-      gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-    return TRUE;
-  /* A button that shows text is named by it. */
-  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL &&
-      gtk_button_get_icon_name (GTK_BUTTON (widget)) == NULL)
-    return *gtk_button_get_label (GTK_BUTTON (widget)) != '\0';
-  return FALSE;
-}
-
-static void
-check_labels (GtkWidget *widget,
-              GString   *missing,
-              guint     *checked)
-{
-  /* A scrolled window's scrollbars are the toolkit's, announced by role. */
-  if (GTK_IS_SCROLLBAR (widget))
-    return;
-  if (is_interactive (widget))
-    {
-      (*checked)++;
-      if (!has_label (widget))
-        g_string_append_printf (missing, " %s(%s)", G_OBJECT_TYPE_NAME (widget),
-                                gtk_widget_get_name (widget));
-      /* Its insides (a spin button's text, a menu button's toggle) are
-       * named through it. */
-      return;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    check_labels (child, missing, checked);
-}
-
 static void
 test_accessible_labels (void)
 {
@@ -283,7 +234,7 @@ test_accessible_labels (void)
   guint checked = 0;
   GtkWidget *preferences;
 
-  check_labels (GTK_WIDGET (window), missing, &checked);
+  check_accessible_labels (GTK_WIDGET (window), missing, &checked);
   /* Header bar, 11 layers x 3 controls, 9 step controls at least. */
   g_test_message ("%u interactive widgets in the window", checked);
   g_assert_cmpuint (checked, >=, 50);
@@ -293,7 +244,7 @@ test_accessible_labels (void)
   gtk_window_present (GTK_WINDOW (preferences));
   g_assert_true (wait_until (is_mapped, preferences, 10));
   checked = 0;
-  check_labels (preferences, missing, &checked);
+  check_accessible_labels (preferences, missing, &checked);
   g_assert_cmpuint (checked, >=, 2);
   g_assert_cmpstr (missing->str, ==, "");
   gtk_window_destroy (GTK_WINDOW (preferences));
@@ -1029,17 +980,7 @@ main (int    argc,
 
   status = g_test_run ();
 
-  /* The private state dir goes with whatever a failed test left in it. */
-  {
-    g_autofree char *dir = g_build_filename (g_getenv ("XDG_STATE_HOME"), "inceptionist", NULL);
-
-    inc_session_discard_autosave (NULL);
-    g_rmdir (dir);
-    g_rmdir (g_getenv ("XDG_STATE_HOME"));
-  }
-
-  g_application_release (G_APPLICATION (application));
-  g_clear_object (&application);
+  studio_tests_finish (&application);
   g_free (model_path);
   return status;
 }

@@ -4,7 +4,6 @@
 // (a ReLU output's gradient) is first let through where the activation is
 // > 0, which is the backward ReLU.
 #extension GL_GOOGLE_include_directive : require
-#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;
@@ -52,8 +51,8 @@ void main ()
       int y0 = (t / p.tiles_w) * 4 - p.pad_t;
       int x0 = (t % p.tiles_w) * 4 - p.pad_l;
       VALUE d[6][6];
-      [[unroll]] for (int i = 0; i < 6; i++)
-        [[unroll]] for (int j = 0; j < 6; j++)
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
           {
             int y = y0 + i, x = x0 + j;
             VALUE v = VALUE (0.0);
@@ -71,13 +70,13 @@ void main ()
             d[i][j] = v;
           }
       // Rows, then columns.
-      [[unroll]] for (int i = 0; i < 6; i++)
+      for (int i = 0; i < 6; i++)
         bt (d[i]);
-      [[unroll]] for (int j = 0; j < 6; j++)
+      for (int j = 0; j < 6; j++)
         {
           VALUE col[6] = VALUE[6] (d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j]);
           bt (col);
-          [[unroll]] for (int i = 0; i < 6; i++)
+          for (int i = 0; i < 6; i++)
             STORE (scratch_index (i * 6 + j, t, c), col[i]);
         }
     }

@@ -3,7 +3,6 @@
 // (winograd.glsl), plus the bias and ReLU, written (or with
 // FLAG_ACCUMULATE added) to the output view where it lies in the image.
 #extension GL_GOOGLE_include_directive : require
-#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;      // the products, S[e][t][c]
@@ -59,22 +58,22 @@ void main ()
     {
       // Rows first: 6 rows of m give 6 x 4, then columns give 4 x 4.
       VALUE r[6][4];
-      [[unroll]] for (int i = 0; i < 6; i++)
+      for (int i = 0; i < 6; i++)
         {
           VALUE m[6];
-          [[unroll]] for (int j = 0; j < 6; j++)
+          for (int j = 0; j < 6; j++)
             m[j] = FETCH (scratch_index (i * 6 + j, t, c));
           at4 (m, r[i]);
         }
       int oy0 = (t / p.tiles_w) * 4, ox0 = (t % p.tiles_w) * 4;
-      [[unroll]] for (int j = 0; j < 4; j++)
+      for (int j = 0; j < 4; j++)
         {
           int x = ox0 + j;
           if (x >= p.w)
             break;
           VALUE col[4];
           at4 (VALUE[6] (r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]), col);
-          [[unroll]] for (int i = 0; i < 4; i++)
+          for (int i = 0; i < 4; i++)
             {
               int y = oy0 + i;
               if (y >= p.h)
