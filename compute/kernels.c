@@ -89,11 +89,17 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
             if (ph == 0 || pw == 0 || phase.tap_y0 >= params->kh || phase.tap_x0 >= params->kw)
               continue;  /* no output here, or no tap reaches it: stays as it is */
             if (params->cout <= 4)
-              /* conv_narrow: a lane per output pixel. */
-              _inc_dispatch (device, INC_PIPELINE_CONV_NARROW,
-                             &(IncBindings) { .src = src, .weights = weights, .dst = dst,
-                                              .aux = mask },
-                             &phase, sizeof phase, div_up (ph * pw, SMALL_WORKGROUP), 1);
+              {
+                /* conv_narrow: a lane per output pixel; whole input
+                 * texels where the view allows. */
+                gboolean vec4_in = _inc_whole_texels (params->cin, params->in_off,
+                                                      params->in_stride);
+                _inc_dispatch (device,
+                               vec4_in ? INC_PIPELINE_CONV_NARROW_VEC4 : INC_PIPELINE_CONV_NARROW,
+                               &(IncBindings) { .src = src, .weights = weights, .dst = dst,
+                                                .aux = mask, .vec4 = vec4_in },
+                               &phase, sizeof phase, div_up (ph * pw, SMALL_WORKGROUP), 1);
+              }
             else
               record_gemm (device, src, weights, dst, mask, &phase, ph * pw, 1);
           }

@@ -15,6 +15,7 @@
 #include "shaders/conv_gemm_mask.spv.h"
 #include "shaders/conv_gemm_mask_vec4.spv.h"
 #include "shaders/conv_narrow.spv.h"
+#include "shaders/conv_narrow_vec4.spv.h"
 #include "shaders/conv_tiled.spv.h"
 #include "shaders/pool_forward.spv.h"
 #include "shaders/pool_backward.spv.h"
@@ -45,6 +46,7 @@ static const struct {
   [INC_PIPELINE_CONV_GEMM_MASK] = { conv_gemm_mask_spv, sizeof conv_gemm_mask_spv },
   [INC_PIPELINE_CONV_GEMM_MASK_VEC4] = { conv_gemm_mask_vec4_spv, sizeof conv_gemm_mask_vec4_spv },
   [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
+  [INC_PIPELINE_CONV_NARROW_VEC4] = { conv_narrow_vec4_spv, sizeof conv_narrow_vec4_spv },
   [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
   [INC_PIPELINE_POOL_FORWARD] = { pool_forward_spv, sizeof pool_forward_spv },
   [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },

@@ -4,6 +4,8 @@
 // each lane 4 channels of a 32-channel block, so there 7 of 8 lanes would
 // idle; here each lane owns one output pixel (all its channels, one vec4)
 // and needs no subgroup operations. Runs phase by phase like conv_gemm.
+// VEC4_IN (the input view lies in whole texels of 4 channels): the input
+// and its mask are read as RGBA32F texels, 4 channels a fetch.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 64) in;
 
@@ -39,6 +41,16 @@ void main ()
           int a = (iy * p.in_w + ix) * p.in_stride + p.in_off;
           // One texel of weights per input channel: cout4 is 1.
           int w = p.w_off + (ky * p.kw + kx) * p.cin;
+#ifdef VEC4_IN
+          for (int ci = 0; ci < p.cin; ci += 4)
+            {
+              vec4 x = texelFetch (src, (a + ci) >> 2);
+              if (masked)
+                x = mix (vec4 (0.0), x, greaterThan (texelFetch (mask, (a + ci) >> 2), vec4 (0.0)));
+              acc += x.x * texelFetch (weights, w + ci) + x.y * texelFetch (weights, w + ci + 1) +
+                     x.z * texelFetch (weights, w + ci + 2) + x.w * texelFetch (weights, w + ci + 3);
+            }
+#else
           for (int ci = 0; ci < p.cin; ci++)
             {
               float x = texelFetch (src, a + ci).x;
@@ -46,6 +58,7 @@ void main ()
                 x = texelFetch (mask, a + ci).x > 0.0 ? x : 0.0;
               acc += x * texelFetch (weights, w + ci);
             }
+#endif
         }
     }
   if (p.bias_off >= 0)
