@@ -25,6 +25,8 @@ layout(binding = 3) uniform samplerBuffer mask;
 // lane by lane (measured: vec4 SSBO stores beat RGBA32F imageStore here).
 #ifdef VEC4_OUT
 layout(binding = 2) buffer Dst4 { vec4 dst4[]; };
+// The same buffer, read when adding into it: cheaper than the SSBO load.
+layout(binding = 6) uniform samplerBuffer dst_in4;
 #else
 layout(binding = 2) buffer Dst { float dst[]; };
 #endif
@@ -125,7 +127,7 @@ void main ()
       int o = pix * p.out_stride + out_off + co4 * 4;
 #ifdef VEC4_OUT
       if (accumulate)
-        v += dst4[o >> 2];
+        v += texelFetch (dst_in4, o >> 2);
       dst4[o >> 2] = v;
 #else
       for (int c = 0; c < nc; c++)
