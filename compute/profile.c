@@ -139,10 +139,7 @@ _inc_profile_collect (IncDevice *device)
       double seconds = (double) (ticks[q + 1] - ticks[q]) * device->timestamp_ns / 1e9;
       double flops = g_array_index (device->query_flops, double, q / 2);
       add (device->profile_kinds, g_ptr_array_index (device->query_kinds, q / 2), seconds, flops);
-      {
-        g_autofree char *key = g_strdup_printf ("%s|%s", (char *) g_ptr_array_index (device->query_layers, q / 2), (char *) g_ptr_array_index (device->query_kinds, q / 2));
-        add (device->profile_layers, g_intern_string (key), seconds, flops);
-      }
+      add (device->profile_layers, g_ptr_array_index (device->query_layers, q / 2), seconds, flops);
     }
   device->n_queries = 0;
 }
