@@ -77,6 +77,13 @@ struct _IncDreamSession
   gboolean          finished;
 
   Run              *run;
+  /* A prepare task has the engine (see maybe_prepare); Dream pressed
+   * meanwhile waits for it, and an engine loaded meanwhile is swapped in
+   * after it. */
+  gboolean          preparing;
+  gboolean          start_pending;
+  int               start_max_steps;
+  Engine           *pending_engine;
   guint             generation;  /* bumped by reset and new sources */
   gboolean          resume_after_stop;
 
@@ -104,6 +111,7 @@ enum {
 static guint signals[N_SIGNALS];
 
 static gboolean start_run (IncDreamSession *self, int max_steps, GError **error);
+static void maybe_prepare (IncDreamSession *self);
 
 /* Dreaming is background work: on a machine whose CPU is also the GPU
  * (lavapipe), the UI's own rendering threads must win. Threads inherit the
@@ -401,13 +409,9 @@ run_done_cb (GObject      *object,
 }
 
 static gboolean
-start_run (IncDreamSession  *self,
-           int               max_steps,
-           GError          **error)
+check_can_start (IncDreamSession  *self,
+                 GError          **error)
 {
-  g_autoptr(GTask) task = NULL;
-  Run *run;
-
   if (self->engine == NULL)
     {
       g_set_error_literal (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_NO_DEVICE,
@@ -426,7 +430,18 @@ start_run (IncDreamSession  *self,
                            "Open an image first");
       return FALSE;
     }
-  if (!inc_recipe_validate (self->recipe, error))
+  return inc_recipe_validate (self->recipe, error);
+}
+
+static gboolean
+start_run (IncDreamSession  *self,
+           int               max_steps,
+           GError          **error)
+{
+  g_autoptr(GTask) task = NULL;
+  Run *run;
+
+  if (!check_can_start (self, error))
     return FALSE;
 
   run = g_new0 (Run, 1);
@@ -482,6 +497,19 @@ inc_dream_session_start (IncDreamSession  *self,
         self->resume_after_stop = TRUE;
       return TRUE;
     }
+  if (self->preparing)
+    {
+      /* The run starts as soon as the engine is ready for it. */
+      if (!check_can_start (self, error))
+        return FALSE;
+      if (!self->start_pending)
+        {
+          self->start_pending = TRUE;
+          self->start_max_steps = max_steps;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+        }
+      return TRUE;
+    }
   return start_run (self, max_steps, error);
 }
 
@@ -493,6 +521,11 @@ inc_dream_session_pause (IncDreamSession *self)
   self->resume_after_stop = FALSE;
   if (self->run != NULL)
     g_cancellable_cancel (self->run->cancellable);
+  if (self->start_pending)
+    {
+      self->start_pending = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+    }
 }
 
 static void
@@ -529,6 +562,7 @@ inc_dream_session_set_source (IncDreamSession *self,
   g_clear_pointer (&self->source, inc_image_free);
   self->source = source;
   drop_dream (self);
+  maybe_prepare (self);
 }
 
 const IncImage *
@@ -637,7 +671,7 @@ inc_dream_session_lend_gradients (IncDreamSession *self)
 {
   g_return_val_if_fail (INC_IS_DREAM_SESSION (self), NULL);
 
-  if (self->engine == NULL || self->run != NULL || self->lent)
+  if (self->engine == NULL || self->run != NULL || self->preparing || self->lent)
     return NULL;
   self->lent = TRUE;
   return self->engine->gradients;
@@ -687,7 +721,15 @@ inc_dream_session_get_running (IncDreamSession *self)
 {
   g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
 
-  return self->run != NULL;
+  return self->run != NULL || self->start_pending;
+}
+
+gboolean
+inc_dream_session_get_working (IncDreamSession *self)
+{
+  g_return_val_if_fail (INC_IS_DREAM_SESSION (self), FALSE);
+
+  return self->run != NULL || self->start_pending || self->preparing;
 }
 
 gboolean
@@ -706,6 +748,125 @@ inc_dream_session_get_progress (IncDreamSession  *self,
   g_return_if_fail (out != NULL);
 
   *out = self->progress;
+}
+
+/* Preparing: when an image is opened, the engine sets up (and first
+ * touches) the memory for the first step's sizes in the background, so
+ * that pressing Dream is not followed by that wait: 150-200 ms of a first
+ * preview at 500 px on lavapipe. */
+
+typedef struct {
+  IncRecipe         *recipe;
+  IncImage          *image;
+  IncImage          *mask;
+  IncGradientSource *gradients;
+} Prepare;
+
+static void
+prepare_free (Prepare *prepare)
+{
+  inc_recipe_free (prepare->recipe);
+  inc_image_free (prepare->image);
+  g_clear_pointer (&prepare->mask, inc_image_free);
+  g_free (prepare);
+}
+
+static void
+prepare_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Prepare *prepare = task_data;
+  g_autoptr(GError) error = NULL;
+  IncDream *dream;
+
+  lower_thread_priority ();
+  /* Only a head start: a failure here is the real step's to report. */
+  dream = inc_dream_new (prepare->recipe, prepare->image, prepare->mask,
+                         prepare->gradients, &error);
+  if (dream == NULL || !inc_dream_prepare (dream, &error))
+    g_debug ("Preparing the engine failed: %s", error->message);
+  g_clear_pointer (&dream, inc_dream_free);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Replaces the engine (not while a worker holds it). */
+static void
+swap_engine (IncDreamSession *self,
+             Engine          *engine)
+{
+  if (self->preparing)
+    {
+      engine_free (self->pending_engine);
+      self->pending_engine = engine;
+      return;
+    }
+  /* A dream holds its engine's gradient source (and its image on that
+   * device): it goes with the old engine, and the next run starts again
+   * from the current picture. */
+  g_clear_pointer (&self->dream, inc_dream_free);
+  self->restart_from_current = self->current != NULL;
+  engine_free (self->engine);
+  self->engine = engine;
+  maybe_prepare (self);
+}
+
+static void
+prepare_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  IncDreamSession *self = INC_DREAM_SESSION (object);
+  guint generation = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GError) error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  self->preparing = FALSE;
+  if (self->pending_engine != NULL)
+    swap_engine (self, g_steal_pointer (&self->pending_engine));
+
+  if (self->start_pending)
+    {
+      self->start_pending = FALSE;
+      if (!start_run (self, self->start_max_steps, &error))
+        {
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+          g_signal_emit (self, signals[STOPPED], 0, error);
+        }
+      return;
+    }
+  /* Whoever waits for the engine (an export, closing) may go on. */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  /* A new image since: ready the engine for that one. */
+  if (generation != self->generation)
+    maybe_prepare (self);
+}
+
+static void
+maybe_prepare (IncDreamSession *self)
+{
+  g_autoptr(GTask) task = NULL;
+  Prepare *prepare;
+
+  /* A paused dream goes on at the size it has: nothing to prepare. */
+  if (self->engine == NULL || self->source == NULL || self->run != NULL ||
+      self->preparing || self->lent || self->dream != NULL ||
+      !inc_recipe_validate (self->recipe, NULL))
+    return;
+
+  prepare = g_new0 (Prepare, 1);
+  prepare->recipe = inc_recipe_copy (self->recipe);
+  prepare->image = inc_image_copy (self->current ? self->current->image : self->source);
+  prepare->mask = self->mask ? inc_image_copy (self->mask) : NULL;
+  prepare->gradients = self->engine->gradients;
+  self->preparing = TRUE;
+
+  task = g_task_new (self, NULL, prepare_done_cb, GUINT_TO_POINTER (self->generation));
+  g_task_set_source_tag (task, maybe_prepare);
+  g_task_set_name (task, "inceptionist prepare");
+  g_task_set_task_data (task, prepare, (GDestroyNotify) prepare_free);
+  g_task_run_in_thread (task, prepare_worker);
 }
 
 /* Engine loading */
@@ -730,13 +891,6 @@ load_engine_worker (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  /* Compile the shaders now, not when the user presses Dream. A failure
-   * here is not fatal: the real step will report it. */
-  if (!inc_network_warm_up (engine->network, &error))
-    {
-      g_debug ("Warm-up failed: %s", error->message);
-      g_clear_error (&error);
-    }
   engine->gradients = inc_engine_gradient_source_new (engine->network);
   if (engine->gradients == NULL)
     {
@@ -744,6 +898,13 @@ load_engine_worker (GTask        *task,
       g_task_return_new_error (task, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
                                "Could not set up the gradient computation");
       return;
+    }
+  /* Compile the shaders now, not when the user presses Dream. A failure
+   * here is not fatal: the real step will report it. */
+  if (!inc_engine_gradient_source_warm_up (engine->gradients, &error))
+    {
+      g_debug ("Warm-up failed: %s", error->message);
+      g_clear_error (&error);
     }
   engine->device_name = g_strdup (inc_device_name (engine->device));
   g_task_return_pointer (task, engine, (GDestroyNotify) engine_free);
@@ -787,13 +948,7 @@ inc_dream_session_load_engine_finish (IncDreamSession  *self,
       engine_free (engine);
       return TRUE;
     }
-  /* A dream holds its engine's gradient source (and its image on that
-   * device): it goes with the old engine, and the next run starts again
-   * from the current picture. */
-  g_clear_pointer (&self->dream, inc_dream_free);
-  self->restart_from_current = self->current != NULL;
-  engine_free (self->engine);
-  self->engine = engine;
+  swap_engine (self, engine);
   return TRUE;
 }
 
@@ -812,10 +967,7 @@ inc_dream_session_set_gradient_source (IncDreamSession   *self,
   engine = g_new0 (Engine, 1);
   engine->gradients = gradients;
   engine->device_name = g_strdup (device_name);
-  g_clear_pointer (&self->dream, inc_dream_free);
-  self->restart_from_current = self->current != NULL;
-  engine_free (self->engine);
-  self->engine = engine;
+  swap_engine (self, engine);
 }
 
 gboolean
@@ -841,6 +993,7 @@ inc_dream_session_shutdown (IncDreamSession *self)
 
   self->generation++;
   self->resume_after_stop = FALSE;
+  self->start_pending = FALSE;
   if (self->run != NULL)
     g_cancellable_cancel (self->run->cancellable);
 }
@@ -856,7 +1009,7 @@ inc_dream_session_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_RUNNING:
-      g_value_set_boolean (value, self->run != NULL);
+      g_value_set_boolean (value, inc_dream_session_get_running (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -871,6 +1024,7 @@ inc_dream_session_finalize (GObject *object)
   /* A run holds a reference, so none can be in flight here. */
   g_clear_pointer (&self->dream, inc_dream_free);
   g_clear_pointer (&self->engine, engine_free);
+  g_clear_pointer (&self->pending_engine, engine_free);
   g_clear_pointer (&self->source, inc_image_free);
   g_clear_pointer (&self->mask, inc_image_free);
   g_clear_pointer (&self->recipe, inc_recipe_free);

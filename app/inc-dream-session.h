@@ -76,6 +76,9 @@ void             inc_dream_session_pause              (IncDreamSession     *self
 void             inc_dream_session_reset              (IncDreamSession     *self);
 /* TRUE from start until the worker has returned. */
 gboolean         inc_dream_session_get_running        (IncDreamSession     *self);
+/* TRUE while any worker has the engine: a run, or the background set-up
+ * for a newly opened image. "notify::running" is emitted when it ends. */
+gboolean         inc_dream_session_get_working        (IncDreamSession     *self);
 gboolean         inc_dream_session_get_finished       (IncDreamSession     *self);
 void             inc_dream_session_get_progress       (IncDreamSession     *self,
                                                        IncDreamProgress    *out);

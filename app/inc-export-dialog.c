@@ -355,7 +355,7 @@ export_done_cb (GObject      *object,
 static void
 running_changed_cb (IncExportDialog *self)
 {
-  if (self->waiting && !inc_dream_session_get_running (self->session))
+  if (self->waiting && !inc_dream_session_get_working (self->session))
     {
       self->waiting = FALSE;
       g_signal_handlers_disconnect_by_func (self->session, running_changed_cb, self);
@@ -379,11 +379,14 @@ start (IncExportDialog *self)
       gtk_label_set_text (self->status_label, _("Only local files can be written"));
       return;
     }
-  /* The live dream and the export share one engine: pause the dream. */
-  if (inc_dream_session_get_running (self->session))
+  /* The live dream and the export share one engine: pause the dream (or
+   * wait for the engine's set-up for a newly opened image). */
+  if (inc_dream_session_get_working (self->session))
     {
       self->waiting = TRUE;
-      gtk_label_set_text (self->status_label, _("Pausing the dream…"));
+      gtk_label_set_text (self->status_label,
+                          inc_dream_session_get_running (self->session)
+                          ? _("Pausing the dream…") : _("Waiting for the engine…"));
       g_signal_connect_object (self->session, "notify::running",
                                G_CALLBACK (running_changed_cb), self, G_CONNECT_SWAPPED);
       inc_dream_session_pause (self->session);

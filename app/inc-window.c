@@ -493,7 +493,7 @@ finish_close_cb (IncWindow       *self,
 {
   GApplication *application;
 
-  if (inc_dream_session_get_running (session))
+  if (inc_dream_session_get_working (session))
     return;
   g_signal_handlers_disconnect_by_func (session, finish_close_cb, self);
   application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
@@ -515,7 +515,7 @@ inc_window_close_request (GtkWindow *window)
 
   /* The worker finishes its step in the background; the process stays until
    * it has, so the device is never torn down under it. */
-  if (inc_dream_session_get_running (self->session))
+  if (inc_dream_session_get_working (self->session))
     {
       gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
       if (application != NULL)

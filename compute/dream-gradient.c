@@ -102,6 +102,17 @@ objective_pass (EngineSource *self, const IncObjective *objective, int height,
 }
 
 static gboolean
+engine_prepare (IncGradientSource *source, const char *const *layers, int height,
+                int width, GError **error)
+{
+  EngineSource *self = (EngineSource *) source;
+  IncPass *pass = get_pass (self, height, width, (const char **) layers,
+                            g_strv_length ((char **) layers), error);
+
+  return pass != NULL && inc_pass_prepare (pass, error);
+}
+
+static gboolean
 engine_gradient (IncGradientSource *source, const IncObjective *objective,
                  const float *image, int height, int width, float *grad,
                  double *value, GError **error)
@@ -322,6 +333,7 @@ inc_engine_gradient_source_new (IncNetwork *network)
   self->parent.device_step = engine_device_step;
   self->parent.download_image = engine_download_image;
   self->parent.release_image = engine_release_image;
+  self->parent.prepare = engine_prepare;
   self->network = network;
   self->images = g_hash_table_new_full (NULL, NULL, NULL,
                                         (GDestroyNotify) _inc_step_image_free);
@@ -329,31 +341,56 @@ inc_engine_gradient_source_new (IncNetwork *network)
   return &self->parent;
 }
 
-gboolean
-inc_network_warm_up (IncNetwork *network, GError **error)
+/* The first concatenation: at 96 px every kind of layer of InceptionV3
+ * (strided convolutions, both pools) lies before it. */
+#define WARM_UP_SIDE 96
+
+static const char *
+warm_up_layer (const IncModel *model)
 {
-  const IncModel *model = inc_network_model (network);
-  const char *layer = NULL;
-  const int side = 96;
-
-  /* The first concatenation: at 96 px every kind of layer of InceptionV3
-   * (strided convolutions, both pools) lies before it. */
-  for (guint i = 0; i < model->n_nodes && layer == NULL; i++)
+  for (guint i = 0; i < model->n_nodes; i++)
     if (model->nodes[i].op == INC_OP_CONCAT)
-      layer = model->nodes[i].name;
-  if (layer == NULL)
-    layer = model->nodes[model->n_nodes - 1].name;
+      return model->nodes[i].name;
+  return model->nodes[model->n_nodes - 1].name;
+}
 
-  const char *layers[] = { layer, NULL };
-  g_autoptr (IncPass) pass = inc_pass_new (network, side, side, layers, error);
-  g_autofree float *image = g_new0 (float, side * side * 3);
+static float *
+warm_up_image (void)
+{
+  float *image = g_new (float, WARM_UP_SIDE * WARM_UP_SIDE * 3);
+
+  for (int i = 0; i < WARM_UP_SIDE * WARM_UP_SIDE * 3; i++)
+    image[i] = (float) ((i * 7919) % 200) / 100.0f - 1.0f;
+  return image;
+}
+
+gboolean
+inc_engine_gradient_source_warm_up (IncGradientSource *source, GError **error)
+{
+  EngineSource *self = (EngineSource *) source;
+  const int side = WARM_UP_SIDE;
+  const char *layer = warm_up_layer (inc_network_model (self->network));
+  g_autofree float *image = warm_up_image ();
+  g_autofree float *mask = g_new (float, side * side);
   IncLayerTerm term = { (char *) layer, 1.0f, -1, NULL, 0 };
   IncObjective objective = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
+  /* lavapipe compiles each pipeline at its first dispatch (60-400 ms
+   * each); Laplacian normalisation runs every step shader. */
+  IncStepParams params = {
+    .tile = 0, .halo = 0, .min_side = side, .norm = INC_NORM_LAPLACIAN,
+    .laplacian_levels = 4, .step_size = 0.01f, .clip = TRUE,
+  };
+  double value;
+  gboolean applied, ok;
 
-  for (int i = 0; i < side * side * 3; i++)
-    image[i] = (float) ((i * 7919) % 200) / 100.0f - 1.0f;
-  return pass != NULL &&
-         inc_pass_set_input (pass, image, error) &&
-         inc_pass_forward (pass, error) &&
-         inc_pass_backward (pass, &objective, NULL, error);
+  for (int i = 0; i < side * side; i++)
+    mask[i] = 0.5f;
+  ok = engine_upload_image (source, &params, image, side, side, mask, error) &&
+       engine_device_step (source, &params, &objective, &params, &value, &applied, NULL, error) &&
+       engine_download_image (source, &params, image, error);
+  engine_release_image (source, &params);
+  /* The small pass would only take a place in the cache. */
+  while (self->cache.length > 0)
+    cached_pass_free (g_queue_pop_tail (&self->cache));
+  return ok;
 }

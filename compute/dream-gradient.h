@@ -10,5 +10,11 @@ G_BEGIN_DECLS
 /* The network must outlive the source. Not thread-safe: use one source per
  * thread. */
 IncGradientSource *inc_engine_gradient_source_new (IncNetwork *network);
+/* Runs one whole step (forward, backward, Laplacian normalisation, masked
+ * update) on a small image, so that every pipeline is compiled (lavapipe
+ * compiles each at its first dispatch, 60-400 ms each): call it while
+ * loading, so the first real step is not the slow one. */
+gboolean           inc_engine_gradient_source_warm_up (IncGradientSource *source,
+                                                       GError           **error);
 
 G_END_DECLS

@@ -78,12 +78,6 @@ IncNetwork *inc_network_new          (IncDevice      *device,
                                       GError        **error);
 void        inc_network_free         (IncNetwork     *network);
 const IncModel *inc_network_model    (IncNetwork     *network);
-/* Runs one small forward and backward pass so that every pipeline is
- * compiled (lavapipe compiles each at its first dispatch, 60-400 ms each):
- * call it while loading, so the first real step is not the slow one. */
-gboolean    inc_network_warm_up      (IncNetwork     *network,
-                                      GError        **error);
-
 /* layers: NULL-terminated names; the pass runs up to the deepest of them. */
 IncPass    *inc_pass_new             (IncNetwork     *network,
                                       int             height,
@@ -91,6 +85,13 @@ IncPass    *inc_pass_new             (IncNetwork     *network,
                                       const char *const *layers,
                                       GError        **error);
 void        inc_pass_free            (IncPass        *pass);
+/* Writes every buffer of the pass (and the network's scratch it uses)
+ * once. The memory of a new pass is committed page by page at its first
+ * write, which made the first step at a new size 150-200 ms slower than
+ * the next on lavapipe; a caller that knows the size ahead (the studio,
+ * on opening an image) pays that here, in the background. */
+gboolean    inc_pass_prepare         (IncPass        *pass,
+                                      GError        **error);
 gboolean    inc_pass_set_input       (IncPass        *pass,
                                       const float    *image,
                                       GError        **error);

@@ -242,6 +242,32 @@ inc_pass_new (IncNetwork *network, int height, int width,
   return g_steal_pointer (&pass);
 }
 
+static void
+fill (IncPass *pass, const IncBuffer *buffer)
+{
+  if (buffer->buffer != VK_NULL_HANDLE)
+    vkCmdFillBuffer (pass->device->command_buffer, buffer->buffer, 0, VK_WHOLE_SIZE, 0);
+}
+
+gboolean
+inc_pass_prepare (IncPass *pass, GError **error)
+{
+  g_return_val_if_fail (pass != NULL, FALSE);
+
+  if (!_inc_device_begin (pass->device, error))
+    return FALSE;
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      fill (pass, &pass->acts[i]);
+      fill (pass, &pass->grads[i]);
+      fill (pass, &pass->argmax[i]);
+    }
+  fill (pass, &pass->seed);
+  for (int i = 0; i < INC_N_SCRATCH; i++)
+    fill (pass, &pass->network->scratch[i]);
+  return _inc_device_submit (pass->device, error);
+}
+
 void
 inc_pass_free (IncPass *pass)
 {

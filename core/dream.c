@@ -5,6 +5,7 @@
 #include "core/dream-tiles.h"
 #include "core/gradnorm.h"
 #include "core/octaves.h"
+#include "core/tiler.h"
 
 #include <math.h>
 #include <string.h>
@@ -474,6 +475,46 @@ inc_dream_step (IncDream  *dream,
     }
   if (finished != NULL)
     *finished = dream->finished;
+  return TRUE;
+}
+
+gboolean
+inc_dream_prepare (IncDream *dream, GError **error)
+{
+  g_return_val_if_fail (dream != NULL, FALSE);
+
+  IncGradientSource *s = dream->gradients;
+  const IncRecipe *r = dream->recipe;
+  int next = dream->in_octave ? dream->octave : dream->octave + 1;
+
+  if (s->prepare == NULL || dream->finished || next >= (int) dream->plan->len)
+    return TRUE;
+
+  /* The sizes gradient_step will use: the octave's, grown to fit the
+   * layers, cut into the same tiles (the roll moves pixels, not tiles). */
+  IncSize size = inc_octave_clamp (dream->in_octave ? dream->size : plan_at (dream, next),
+                                   dream->min_side);
+  IncTileNeeds needs = { INC_DREAM_TILE_HALO, dream->min_side };
+  g_autoptr (GArray) tiles = inc_tiler_plan (size.width, size.height, r->tile, &needs);
+  g_autofree const char **layers = g_new0 (const char *, r->n_layers + 1);
+  guint n = 0;
+
+  for (guint i = 0; i < r->n_layers; i++)
+    if (!g_strv_contains ((const char *const *) layers, r->layers[i].name))
+      layers[n++] = r->layers[i].name;
+  for (guint t = 0; t < tiles->len; t++)
+    {
+      const IncTile *tl = &g_array_index (tiles, IncTile, t);
+      gboolean seen = FALSE;
+
+      for (guint u = 0; u < t && !seen; u++)
+        {
+          const IncTile *earlier = &g_array_index (tiles, IncTile, u);
+          seen = earlier->width == tl->width && earlier->height == tl->height;
+        }
+      if (!seen && !s->prepare (s, layers, tl->height, tl->width, error))
+        return FALSE;
+    }
   return TRUE;
 }
 

@@ -45,6 +45,12 @@ IncDream *inc_dream_new          (const IncRecipe    *recipe,
 gboolean  inc_dream_step         (IncDream           *dream,
                                   gboolean           *finished,
                                   GError            **error);
+/* Makes the gradient source ready for the next step's sizes and layers
+ * (its optional prepare method), changing nothing in the dream: the
+ * studio calls it when an image is opened, so that pressing Dream does
+ * not wait for the engine to set up memory. */
+gboolean  inc_dream_prepare      (IncDream           *dream,
+                                  GError            **error);
 /* Layers, weights, objective, step size, normalisation, tiling and jitter
  * apply from the next step; octave count, scale and style from the next
  * octave.  The seed, start and guide are fixed when the dream is made.

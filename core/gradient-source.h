@@ -89,6 +89,14 @@ struct _IncGradientSource {
    * calls it when freed: the source must outlive its dreams. */
   void     (*release_image)  (IncGradientSource  *self,
                               gconstpointer       owner);
+  /* Optional: makes ready ahead of time what a gradient at these layers
+   * (NULL-terminated) and this input size will need, so that the first
+   * real one is not slower than the next (inc_dream_prepare). */
+  gboolean (*prepare)        (IncGradientSource  *self,
+                              const char *const  *layers,
+                              int                 height,
+                              int                 width,
+                              GError            **error);
 };
 
 static inline void

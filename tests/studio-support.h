@@ -210,7 +210,26 @@ typedef struct {
   int               fail_after;  /* -1: never */
   int               delay_ms;
   int               error_code;
+  int               prepares;    /* calls of fake_prepare */
+  int               hold;        /* fake_prepare waits while it is set */
 } FakeSource;
+
+/* A prepare method that can be held, to act while the engine prepares;
+ * set by the tests that need it. */
+G_GNUC_UNUSED static gboolean
+fake_prepare (IncGradientSource  *source,
+              const char *const  *layers,
+              int                 height,
+              int                 width,
+              GError            **error)
+{
+  FakeSource *self = (FakeSource *) source;
+
+  g_atomic_int_inc (&self->prepares);
+  while (g_atomic_int_get (&self->hold))
+    g_usleep (1000);
+  return TRUE;
+}
 
 G_GNUC_UNUSED static gboolean
 fake_gradient (IncGradientSource  *source,

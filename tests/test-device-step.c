@@ -529,6 +529,47 @@ test_dream_matches_host (gconstpointer data)
   compare_dreams (e, r, photo, mask, tc->what);
 }
 
+/* inc_dream_prepare makes the pass the next step uses (the step then
+ * allocates only its image's buffers), and a prepared dream's step is bit
+ * for bit the step of one that was not. A source of its own, so that no
+ * other test's passes are in its cache. */
+static void
+test_prepare (void)
+{
+  Engine *e = engine_get ();
+  g_autoptr (GError) error = NULL;
+  gboolean finished;
+
+  if (e == NULL)
+    return;
+  g_autoptr (IncGradientSource) source = inc_engine_gradient_source_new (e->network);
+  g_autoptr (IncImage) photo = test_photo (141, 109);
+  g_autoptr (IncRecipe) r = base_recipe ();
+  r->jitter = 8;
+  g_autoptr (IncDream) prepared = inc_dream_new (r, photo, NULL, source, &error);
+  g_assert_no_error (error);
+  g_autoptr (IncDream) plain = inc_dream_new (r, photo, NULL, source, &error);
+  g_assert_no_error (error);
+
+  guint64 before = inc_device_memory_in_use (e->device);
+  g_assert_true (inc_dream_prepare (prepared, &error));
+  g_assert_no_error (error);
+  guint64 made = inc_device_memory_in_use (e->device) - before;
+  g_assert_true (inc_dream_step (prepared, &finished, &error));
+  g_assert_no_error (error);
+  guint64 step_made = inc_device_memory_in_use (e->device) - before - made;
+  g_test_message ("prepare: %.1f MB of passes; the step then %.1f MB more",
+                  made / 1e6, step_made / 1e6);
+  g_assert_cmpuint (made, >, 0);
+  g_assert_cmpuint (step_made, <, made / 8);
+
+  g_assert_true (inc_dream_step (plain, &finished, &error));
+  g_assert_no_error (error);
+  g_autoptr (IncImage) a = inc_dream_render (prepared);
+  g_autoptr (IncImage) b = inc_dream_render (plain);
+  g_assert_true (memcmp (a->data, b->data, sizeof (float) * 141 * 109 * 3) == 0);
+}
+
 /* max_loss between the first two steps' losses: the first step is
  * applied, the second measured and not applied, and the octave ends. */
 static void
@@ -648,6 +689,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &dream_cases[i], test_dream_matches_host);
     }
   g_test_add_func ("/device-step/dream/max-loss", test_dream_max_loss);
+  g_test_add_func ("/device-step/dream/prepare", test_prepare);
   g_test_add_func ("/device-step/dream/cancel", test_dream_cancel);
   int status = g_test_run ();
   engine_clear (&shared_engine);

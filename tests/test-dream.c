@@ -26,6 +26,8 @@ typedef struct {
   TestLayer         layers[2];
   GArray           *sizes;      /* IncSize of every gradient call */
   int               calls;
+  GArray           *prepared;   /* IncSize of every prepare call */
+  char             *prepared_layers;  /* the last prepare's, comma-joined */
 } TestSource;
 
 static TestLayer *
@@ -196,7 +198,23 @@ test_free (IncGradientSource *self)
       g_free (s->layers[i].b);
     }
   g_array_unref (s->sizes);
+  g_array_unref (s->prepared);
+  g_free (s->prepared_layers);
   g_free (s);
+}
+
+/* Set only by the tests of inc_dream_prepare. */
+static gboolean
+test_prepare (IncGradientSource *self, const char *const *layers, int h, int w,
+              GError **error)
+{
+  TestSource *s = (TestSource *) self;
+  IncSize size = { w, h };
+
+  g_array_append_val (s->prepared, size);
+  g_free (s->prepared_layers);
+  s->prepared_layers = g_strjoinv (",", (char **) layers);
+  return TRUE;
 }
 
 static IncGradientSource *
@@ -209,6 +227,7 @@ test_source_new (void)
 
   s->parent = (IncGradientSource) { test_gradient, test_features, test_min_side, test_free };
   s->sizes = g_array_new (FALSE, FALSE, sizeof (IncSize));
+  s->prepared = g_array_new (FALSE, FALSE, sizeof (IncSize));
   for (int i = 0; i < 2; i++)
     {
       TestLayer *l = &s->layers[i];
@@ -613,6 +632,93 @@ test_seed_repeats (void)
   g_assert_false (images_equal (n1, n3));
 }
 
+/* Whether every size in a appears in b. */
+static gboolean
+sizes_within (const GArray *a, const GArray *b)
+{
+  for (guint i = 0; i < a->len; i++)
+    {
+      const IncSize *x = &g_array_index (a, IncSize, i);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < b->len && !found; j++)
+        {
+          const IncSize *y = &g_array_index (b, IncSize, j);
+          found = x->width == y->width && x->height == y->height;
+        }
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* inc_dream_prepare asks the source for exactly the tile sizes and layers
+ * of the next step, each size once, and changes nothing in the dream. */
+static void
+test_prepare_sizes (void)
+{
+  g_autoptr (IncGradientSource) src = test_source_new ();
+  TestSource *ts = (TestSource *) src;
+  g_autoptr (IncImage) photo = test_photo (90, 61, 3);
+  g_autoptr (IncRecipe) r = small_recipe ();
+  g_autoptr (GError) error = NULL;
+  IncDreamProgress before, after;
+  gboolean finished;
+
+  src->prepare = test_prepare;
+  inc_recipe_clear_layers (r);
+  inc_recipe_add_layer (r, "l1", 1.0f, -1);
+  inc_recipe_add_layer (r, "l2", 0.5f, -1);
+  inc_recipe_add_layer (r, "l1", 2.0f, 1);  /* a layer twice: prepared once */
+  r->tile = 40;
+  r->jitter = 3;
+
+  g_autoptr (IncDream) dream = inc_dream_new (r, photo, NULL, src, &error);
+  g_assert_no_error (error);
+  g_autoptr (IncDream) plain = inc_dream_new (r, photo, NULL, src, &error);
+  g_assert_no_error (error);
+
+  inc_dream_get_progress (dream, &before);
+  g_assert_true (inc_dream_prepare (dream, &error));
+  g_assert_no_error (error);
+  inc_dream_get_progress (dream, &after);
+  g_assert_true (memcmp (&before, &after, sizeof before) == 0);
+  g_assert_cmpstr (ts->prepared_layers, ==, "l1,l2");
+  /* Tiled: several tiles, of fewer distinct sizes. */
+  g_assert_cmpuint (ts->prepared->len, >, 1);
+  g_assert_cmpint (ts->calls, ==, 0);
+  for (guint i = 0; i < ts->prepared->len; i++)
+    for (guint j = 0; j < i; j++)
+      g_assert_false (g_array_index (ts->prepared, IncSize, i).width ==
+                      g_array_index (ts->prepared, IncSize, j).width &&
+                      g_array_index (ts->prepared, IncSize, i).height ==
+                      g_array_index (ts->prepared, IncSize, j).height);
+
+  /* The first step asks for those sizes and no others. */
+  g_assert_true (inc_dream_step (dream, &finished, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ts->sizes->len, >, ts->prepared->len);
+  g_assert_true (sizes_within (ts->sizes, ts->prepared));
+  g_assert_true (sizes_within (ts->prepared, ts->sizes));
+
+  /* And gives what a dream never prepared gives. */
+  g_assert_true (inc_dream_step (plain, &finished, &error));
+  g_autoptr (IncImage) a = inc_dream_render (dream);
+  g_autoptr (IncImage) b = inc_dream_render (plain);
+  g_assert_true (images_equal (a, b));
+
+  /* Mid-octave, the octave in progress; a source without the method is
+   * left alone. */
+  g_array_set_size (ts->prepared, 0);
+  g_array_set_size (ts->sizes, 0);
+  g_assert_true (inc_dream_prepare (dream, &error));
+  g_assert_true (inc_dream_step (dream, &finished, &error));
+  g_assert_true (sizes_within (ts->sizes, ts->prepared) && sizes_within (ts->prepared, ts->sizes));
+  src->prepare = NULL;
+  g_assert_true (inc_dream_prepare (dream, &error));
+  g_assert_no_error (error);
+}
+
 /* Tests: octaves */
 
 static void
@@ -966,6 +1072,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dream/tiles/agree", test_tiles_agree);
   g_test_add_func ("/dream/tiles/seam", test_tiles_seam);
   g_test_add_func ("/dream/seed/repeats", test_seed_repeats);
+  g_test_add_func ("/dream/prepare/sizes", test_prepare_sizes);
   g_test_add_func ("/dream/octaves/keras", test_octaves_keras);
   g_test_add_func ("/dream/octaves/tf", test_octaves_tf);
   g_test_add_func ("/dream/octaves/classic", test_octaves_classic);

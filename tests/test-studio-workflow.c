@@ -205,6 +205,76 @@ set_brush (IncWindow *window,
   g_object_set (window->mask_panel, "brush-size", size, "hardness", hardness, NULL);
 }
 
+/* ---- the engine's head start on a new image --------------------------- */
+
+static gboolean
+prepare_called (gpointer data)
+{
+  return g_atomic_int_get (&((FakeSource *) data)->prepares) > 0;
+}
+
+static gboolean
+session_idle (gpointer window)
+{
+  return !inc_dream_session_get_working (INC_WINDOW (window)->session);
+}
+
+/* Opening an image prepares the engine in the background; Dream pressed
+ * meanwhile shows as running at once and dreams when that is done, and a
+ * pause before then cancels it. */
+static void
+test_dream_while_preparing (void)
+{
+  FakeSource *fake = fake_source_new (-1, 0);
+  IncWindow *window = plain_window ();
+  g_autoptr(GFile) image = sample_image ();
+  IncDreamProgress progress;
+
+  fake->parent.prepare = fake_prepare;
+  g_atomic_int_set (&fake->hold, 1);
+  inc_dream_session_set_gradient_source (window->session, &fake->parent, "stand-in");
+  g_object_set (window->octave_controls, "octaves", 1, "steps", 3, "preview-interval", 1,
+                "jitter", 0, NULL);
+  inc_window_open_file (window, image);
+  g_assert_true (wait_until (has_source, window, 60));
+  g_assert_true (wait_until (prepare_called, fake, 60));
+  g_assert_true (inc_dream_session_get_working (window->session));
+  g_assert_false (inc_dream_session_get_running (window->session));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL));
+  g_assert_true (window->dreaming);
+  g_assert_true (inc_dream_session_get_running (window->session));
+  settle ();
+  g_assert_cmpint (g_atomic_int_get (&fake->calls), ==, 0);
+
+  g_atomic_int_set (&fake->hold, 0);
+  g_assert_true (wait_until (stopped, window, 60));
+  inc_dream_session_get_progress (window->session, &progress);
+  g_assert_cmpint (progress.total_done, ==, 3);
+  g_assert_cmpint (g_atomic_int_get (&fake->calls), ==, 3);
+  g_assert_false (window->dreaming);
+
+  /* Again on a new image, paused before the set-up is done. */
+  g_atomic_int_set (&fake->prepares, 0);
+  g_atomic_int_set (&fake->hold, 1);
+  inc_window_open_file (window, image);
+  g_assert_true (wait_until (has_source, window, 60));
+  g_assert_true (wait_until (prepare_called, fake, 60));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL));
+  g_assert_true (inc_dream_session_get_running (window->session));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL));
+  g_assert_false (window->dreaming);
+  g_assert_false (inc_dream_session_get_running (window->session));
+  g_atomic_int_set (&fake->hold, 0);
+  g_assert_true (wait_until (session_idle, window, 60));
+  settle ();
+  g_assert_cmpint (g_atomic_int_get (&fake->calls), ==, 3);
+  inc_dream_session_get_progress (window->session, &progress);
+  g_assert_cmpint (progress.total_done, ==, 0);
+
+  close_window (window);
+}
+
 /* ---- mask ------------------------------------------------------------- */
 
 static void
@@ -1142,6 +1212,7 @@ main (int    argc,
   if (child)
     return autosave_child (argv[2]);
 
+  g_test_add_func ("/studio-workflow/dream/while-preparing", test_dream_while_preparing);
   g_test_add_func ("/studio-workflow/mask/stroke", test_mask_stroke);
   g_test_add_func ("/studio-workflow/mask/while-dreaming", test_mask_while_dreaming);
   g_test_add_func ("/studio-workflow/mask/png", test_mask_png);
