@@ -81,6 +81,7 @@ struct _IncDreamSession
    * meanwhile waits for it, and an engine loaded meanwhile is swapped in
    * after it. */
   gboolean          preparing;
+  char             *prepared_for;  /* prepare_key of the last one */
   gboolean          start_pending;
   int               start_max_steps;
   Engine           *pending_engine;
@@ -618,6 +619,8 @@ inc_dream_session_set_recipe (IncDreamSession  *self,
     }
   else if (self->dream != NULL)
     inc_dream_set_recipe (self->dream, recipe);
+  else
+    maybe_prepare (self);
   return TRUE;
 }
 
@@ -818,7 +821,6 @@ prepare_done_cb (GObject      *object,
                  gpointer      user_data)
 {
   IncDreamSession *self = INC_DREAM_SESSION (object);
-  guint generation = GPOINTER_TO_UINT (user_data);
   g_autoptr(GError) error = NULL;
 
   g_task_propagate_boolean (G_TASK (result), NULL);
@@ -838,15 +840,31 @@ prepare_done_cb (GObject      *object,
     }
   /* Whoever waits for the engine (an export, closing) may go on. */
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  /* A new image since: ready the engine for that one. */
-  if (generation != self->generation)
-    maybe_prepare (self);
+  /* A new image or other layers since: ready the engine for those. */
+  maybe_prepare (self);
+}
+
+/* What decides the passes a new dream's first step uses: the engine, the
+ * image (its generation), the layers, and the octave and tile geometry. */
+static char *
+prepare_key (IncDreamSession *self)
+{
+  const IncRecipe *r = self->recipe;
+  GString *key = g_string_new (NULL);
+
+  g_string_append_printf (key, "%p %u %d %d %g %d %d %d %d", (void *) self->engine,
+                          self->generation, r->octave_style, r->octaves, r->octave_scale,
+                          r->octave_start, r->start, r->noise_render, r->tile);
+  for (guint i = 0; i < r->n_layers; i++)
+    g_string_append_printf (key, " %s", r->layers[i].name);
+  return g_string_free (key, FALSE);
 }
 
 static void
 maybe_prepare (IncDreamSession *self)
 {
   g_autoptr(GTask) task = NULL;
+  g_autofree char *key = NULL;
   Prepare *prepare;
 
   /* A paused dream goes on at the size it has: nothing to prepare. */
@@ -854,6 +872,11 @@ maybe_prepare (IncDreamSession *self)
       self->preparing || self->lent || self->dream != NULL ||
       !inc_recipe_validate (self->recipe, NULL))
     return;
+  key = prepare_key (self);
+  if (g_strcmp0 (key, self->prepared_for) == 0)
+    return;
+  g_free (self->prepared_for);
+  self->prepared_for = g_steal_pointer (&key);
 
   prepare = g_new0 (Prepare, 1);
   prepare->recipe = inc_recipe_copy (self->recipe);
@@ -862,7 +885,7 @@ maybe_prepare (IncDreamSession *self)
   prepare->gradients = self->engine->gradients;
   self->preparing = TRUE;
 
-  task = g_task_new (self, NULL, prepare_done_cb, GUINT_TO_POINTER (self->generation));
+  task = g_task_new (self, NULL, prepare_done_cb, NULL);
   g_task_set_source_tag (task, maybe_prepare);
   g_task_set_name (task, "inceptionist prepare");
   g_task_set_task_data (task, prepare, (GDestroyNotify) prepare_free);
@@ -1025,6 +1048,7 @@ inc_dream_session_finalize (GObject *object)
   g_clear_pointer (&self->dream, inc_dream_free);
   g_clear_pointer (&self->engine, engine_free);
   g_clear_pointer (&self->pending_engine, engine_free);
+  g_free (self->prepared_for);
   g_clear_pointer (&self->source, inc_image_free);
   g_clear_pointer (&self->mask, inc_image_free);
   g_clear_pointer (&self->recipe, inc_recipe_free);

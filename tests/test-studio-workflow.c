@@ -228,6 +228,7 @@ test_dream_while_preparing (void)
   FakeSource *fake = fake_source_new (-1, 0);
   IncWindow *window = plain_window ();
   g_autoptr(GFile) image = sample_image ();
+  g_autoptr(IncRecipe) recipe = NULL;
   IncDreamProgress progress;
 
   fake->parent.prepare = fake_prepare;
@@ -271,6 +272,21 @@ test_dream_while_preparing (void)
   g_assert_cmpint (g_atomic_int_get (&fake->calls), ==, 3);
   inc_dream_session_get_progress (window->session, &progress);
   g_assert_cmpint (progress.total_done, ==, 0);
+
+  /* Other layers before Dream: prepared again, once; a change that moves
+   * no size (the step size) prepares nothing. */
+  g_atomic_int_set (&fake->prepares, 0);
+  recipe = inc_recipe_copy (inc_dream_session_get_recipe (window->session));
+  inc_recipe_clear_layers (recipe);
+  inc_recipe_add_layer (recipe, "mixed4", 1.0f, -1);
+  g_assert_true (inc_dream_session_set_recipe (window->session, recipe, NULL));
+  g_assert_true (wait_until (prepare_called, fake, 60));
+  g_assert_true (wait_until (session_idle, window, 60));
+  recipe->step_size *= 2;
+  g_assert_true (inc_dream_session_set_recipe (window->session, recipe, NULL));
+  settle ();
+  g_assert_true (session_idle (window));
+  g_assert_cmpint (g_atomic_int_get (&fake->prepares), ==, 1);
 
   close_window (window);
 }
