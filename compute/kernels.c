@@ -18,8 +18,8 @@ div_up (guint64 a, guint64 b)
 
 /* One conv_gemm dispatch over the grid of params' phase (npix outputs),
  * `batches` times along workgroup z: the variant with or without the ReLU
- * mask on its reads, and with whole-texel stores where the output view
- * allows them (VEC4_OUT). */
+ * mask on its reads, with whole-texel reads (VEC4_IN) and stores
+ * (VEC4_OUT) where the input and output views allow them. */
 static void
 record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
              const IncBuffer *dst, const IncBuffer *mask, const IncConvParams *params,
@@ -27,15 +27,21 @@ record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
 {
   guint64 cout4 = (params->cout + 3) / 4;
   gboolean vec4_out = _inc_whole_texels (params->cout, params->out_off, params->out_stride);
+  gboolean vec4_in = _inc_whole_texels (params->cin, params->in_off, params->in_stride) &&
+                     params->batch_in % 4 == 0;
   gboolean masked = (params->flags & INC_CONV_MASK_INPUT) != 0;
-  IncPipelineId pipeline = masked ? (vec4_out ? INC_PIPELINE_CONV_GEMM_MASK_VEC4
-                                              : INC_PIPELINE_CONV_GEMM_MASK)
-                                  : (vec4_out ? INC_PIPELINE_CONV_GEMM_VEC4
-                                              : INC_PIPELINE_CONV_GEMM);
+  /* Indexed by [vec4_in][masked][vec4_out]. */
+  static const IncPipelineId variants[2][2][2] = {
+    { { INC_PIPELINE_CONV_GEMM, INC_PIPELINE_CONV_GEMM_VEC4 },
+      { INC_PIPELINE_CONV_GEMM_MASK, INC_PIPELINE_CONV_GEMM_MASK_VEC4 } },
+    { { INC_PIPELINE_CONV_GEMM_IN4, INC_PIPELINE_CONV_GEMM_IN4_VEC4 },
+      { INC_PIPELINE_CONV_GEMM_IN4_MASK, INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4 } },
+  };
   guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
 
-  _inc_dispatch (device, pipeline,
-                 &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask },
+  _inc_dispatch (device, variants[vec4_in][masked][vec4_out],
+                 &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
+                                  .vec4 = vec4_in },
                  params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
 }
 

@@ -14,6 +14,10 @@
 #include "shaders/conv_gemm_vec4.spv.h"
 #include "shaders/conv_gemm_mask.spv.h"
 #include "shaders/conv_gemm_mask_vec4.spv.h"
+#include "shaders/conv_gemm_in4.spv.h"
+#include "shaders/conv_gemm_in4_vec4.spv.h"
+#include "shaders/conv_gemm_in4_mask.spv.h"
+#include "shaders/conv_gemm_in4_mask_vec4.spv.h"
 #include "shaders/conv_narrow.spv.h"
 #include "shaders/conv_narrow_vec4.spv.h"
 #include "shaders/conv_tiled.spv.h"
@@ -45,6 +49,10 @@ static const struct {
   [INC_PIPELINE_CONV_GEMM_VEC4] = { conv_gemm_vec4_spv, sizeof conv_gemm_vec4_spv },
   [INC_PIPELINE_CONV_GEMM_MASK] = { conv_gemm_mask_spv, sizeof conv_gemm_mask_spv },
   [INC_PIPELINE_CONV_GEMM_MASK_VEC4] = { conv_gemm_mask_vec4_spv, sizeof conv_gemm_mask_vec4_spv },
+  [INC_PIPELINE_CONV_GEMM_IN4] = { conv_gemm_in4_spv, sizeof conv_gemm_in4_spv },
+  [INC_PIPELINE_CONV_GEMM_IN4_VEC4] = { conv_gemm_in4_vec4_spv, sizeof conv_gemm_in4_vec4_spv },
+  [INC_PIPELINE_CONV_GEMM_IN4_MASK] = { conv_gemm_in4_mask_spv, sizeof conv_gemm_in4_mask_spv },
+  [INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4] = { conv_gemm_in4_mask_vec4_spv, sizeof conv_gemm_in4_mask_vec4_spv },
   [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
   [INC_PIPELINE_CONV_NARROW_VEC4] = { conv_narrow_vec4_spv, sizeof conv_narrow_vec4_spv },
   [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
@@ -129,7 +137,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
-      if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_MASK_VEC4 && !device->use_gemm) ||
+      if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4 && !device->use_gemm) ||
           (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
         continue;
       if (!create_pipeline (device, i, error))

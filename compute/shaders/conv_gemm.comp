@@ -12,6 +12,12 @@
 #extension GL_KHR_shader_subgroup_shuffle : require
 layout(local_size_x = 128) in;
 
+// VEC4_IN (the input view lies in whole texels of 4 channels): the input,
+// and its mask, are read as RGBA32F texels, 4 channels a fetch. lavapipe
+// fetches an R32F texel for 8 lanes with a gather instruction, which on
+// CPUs with the gather (Downfall) mitigation costs far more than the 8
+// plain 16-byte loads of an RGBA32F fetch: the scalar fetches were a
+// quarter of a step's time.
 layout(binding = 0) uniform samplerBuffer src;
 layout(binding = 1) uniform samplerBuffer weights;
 // MASK_INPUT: the input is a ReLU output's gradient, let through where the
@@ -82,6 +88,29 @@ void main ()
           int a0 = v0 ? (iy0 * p.in_w + ix0) * p.in_stride + in_off : 0;
           int a1 = v1 ? (iy1 * p.in_w + ix1) * p.in_stride + in_off : 0;
           int w = w_off + (ky * p.kw + kx) * p.cin * cout4 + wco;
+#ifdef VEC4_IN
+          for (int ci = 0; ci < p.cin; ci += 4)
+            {
+              vec4 x0 = texelFetch (src, (a0 + ci) >> 2);
+              vec4 x1 = texelFetch (src, (a1 + ci) >> 2);
+#ifdef MASK_INPUT
+              x0 = mix (vec4 (0.0), x0, greaterThan (texelFetch (mask, (a0 + ci) >> 2), vec4 (0.0)));
+              x1 = mix (vec4 (0.0), x1, greaterThan (texelFetch (mask, (a1 + ci) >> 2), vec4 (0.0)));
+#endif
+              x0 = v0 ? x0 : vec4 (0.0);
+              x1 = v1 ? x1 : vec4 (0.0);
+              for (int k = 0; k < 4; k++)
+                {
+                  vec4 b = texelFetch (weights, w);
+                  w += cout4;
+                  for (uint j = 0u; j < 8u; j++)
+                    {
+                      acc[j] += subgroupShuffle (x0[k], base_lane | j) * b;
+                      acc[j + 8u] += subgroupShuffle (x1[k], base_lane | j) * b;
+                    }
+                }
+            }
+#else
           for (int ci = 0; ci < p.cin; ci++)
             {
               float x0 = texelFetch (src, a0 + ci).x;
@@ -100,6 +129,7 @@ void main ()
                   acc[j + 8u] += subgroupShuffle (x1, base_lane | j) * b;
                 }
             }
+#endif
         }
     }
 
