@@ -40,6 +40,8 @@ typedef enum {
   INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
   INC_PIPELINE_POOL_FORWARD_VEC4,
   INC_PIPELINE_POOL_BACKWARD_VEC4,
+  INC_PIPELINE_MAXPOOL_SCATTER,
+  INC_PIPELINE_MAXPOOL_SCATTER_VEC4,
   INC_PIPELINE_ELEMENTWISE,
   INC_PIPELINE_STEP_COPY,
   INC_PIPELINE_STEP_REDUCE,
@@ -150,6 +152,7 @@ typedef struct {
   const IncBuffer *aux;      /* binding 3: R32F uniform texel buffer */
   const IncBuffer *aux_out;  /* binding 5: R32F storage texel buffer */
   gboolean         vec4;     /* bindings 0, 3, 4 and 5 as RGBA32F instead */
+  gboolean         dst_r32;  /* with vec4: binding 4 stays R32F */
 } IncBindings;
 
 /* Records one dispatch with these bindings. The

@@ -151,11 +151,48 @@ _inc_record_pool (IncDevice *device, const IncBuffer *weights, const IncBuffer *
                  div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);
 }
 
+/* Max pools adding into their input's gradient: scattered from the
+ * windows, phase by phase (maxpool_scatter.comp). */
+static void
+record_maxpool_scatter (IncDevice *device, const IncBuffer *dy, const IncBuffer *argmax,
+                        const IncBuffer *dx, const IncPoolParams *params)
+{
+  gboolean vec4 = pool_vec4 (params);
+  IncPoolParams p = *params;
+
+  /* Windows this many apart do not overlap. */
+  p.step_y = (p.kh + p.stride - 1) / p.stride;
+  p.step_x = (p.kw + p.stride - 1) / p.stride;
+  for (p.phase_y = 0; p.phase_y < p.step_y; p.phase_y++)
+    for (p.phase_x = 0; p.phase_x < p.step_x; p.phase_x++)
+      {
+        guint32 rows = div_up (MAX (p.out_h - p.phase_y, 0), p.step_y);
+        guint32 cols = div_up (MAX (p.out_w - p.phase_x, 0), p.step_x);
+
+        if (rows == 0 || cols == 0)
+          continue;
+        if (p.phase_y > 0 || p.phase_x > 0)
+          _inc_device_barrier (device);
+        _inc_dispatch (device, vec4 ? INC_PIPELINE_MAXPOOL_SCATTER_VEC4 : INC_PIPELINE_MAXPOOL_SCATTER,
+                       &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = vec4,
+                                        .dst_r32 = TRUE },
+                       &p, sizeof p,
+                       div_up (p.channels, CHANNEL_WORKGROUP) * div_up (cols, PIXELS_PER_GROUP),
+                       rows);
+      }
+}
+
 void
 _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *argmax,
                            const IncBuffer *dx, const IncPoolParams *params)
 {
   gboolean vec4 = pool_vec4 (params);
+
+  if (params->mode == INC_POOL_MAX && !(params->flags & INC_POOL_OVERWRITE))
+    {
+      record_maxpool_scatter (device, dy, argmax, dx, params);
+      return;
+    }
 
   _inc_dispatch (device, vec4 ? INC_PIPELINE_POOL_BACKWARD_VEC4 : INC_PIPELINE_POOL_BACKWARD,
                  &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = vec4 },

@@ -26,6 +26,7 @@ typedef struct {
   gint32 channels, kh, kw, stride, pad_t, pad_l;
   gint32 mode;
   gint32 bias_off, flags;   /* average pools finishing a 1x1 convolution */
+  gint32 phase_y, phase_x, step_y, step_x;   /* set by _inc_record_pool_backward */
   gint32 groups_x;
 } IncPoolParams;
 

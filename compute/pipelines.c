@@ -29,6 +29,8 @@
 #include "shaders/winograd_output_vec4.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
 #include "shaders/pool_backward_vec4.spv.h"
+#include "shaders/maxpool_scatter.spv.h"
+#include "shaders/maxpool_scatter_vec4.spv.h"
 #include "shaders/elementwise.spv.h"
 #include "shaders/step_copy.spv.h"
 #include "shaders/step_reduce.spv.h"
@@ -64,6 +66,8 @@ static const struct {
   [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = { winograd_output_vec4_spv, sizeof winograd_output_vec4_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
   [INC_PIPELINE_POOL_BACKWARD_VEC4] = { pool_backward_vec4_spv, sizeof pool_backward_vec4_spv },
+  [INC_PIPELINE_MAXPOOL_SCATTER] = { maxpool_scatter_spv, sizeof maxpool_scatter_spv },
+  [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = { maxpool_scatter_vec4_spv, sizeof maxpool_scatter_vec4_spv },
   [INC_PIPELINE_ELEMENTWISE] = { elementwise_spv, sizeof elementwise_spv },
   [INC_PIPELINE_STEP_COPY] = { step_copy_spv, sizeof step_copy_spv },
   [INC_PIPELINE_STEP_REDUCE] = { step_reduce_spv, sizeof step_reduce_spv },
@@ -214,7 +218,7 @@ _inc_dispatch (IncDevice       *device,
     writes[n++] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstBinding = 4,
       .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-      .pTexelBufferView = bindings->vec4 ? &dst->view_rgba : &dst->view_r32,
+      .pTexelBufferView = bindings->vec4 && !bindings->dst_r32 ? &dst->view_rgba : &dst->view_r32,
     };
   /* And its RGBA32F view as a uniform texel buffer, for adding into whole
    * texels: a texelFetch is much cheaper there than an SSBO load. */

@@ -12,6 +12,8 @@ layout(push_constant) uniform PoolParams {
   // output gradient through where the activation (`mask`) is > 0.
   int bias_off;
   int flags;     // POOL_RELU, POOL_MASK, POOL_OVERWRITE
+  // maxpool_scatter.comp: this dispatch's windows are (phase + n * step).
+  int phase_y, phase_x, step_y, step_x;
   int groups_x;
 } p;
 

@@ -3,8 +3,10 @@
 // invocation per input value (or 4 channels of it, with VEC4) visits the
 // few windows that contain it, so no two invocations write the same place.
 // Max pools send the gradient to the first maximum of each window in scan
-// order (as TensorFlow and PyTorch do), which the forward pass recorded.
-// The result is added to what the gradient buffer already holds.
+// order (as TensorFlow and PyTorch do), which the forward pass recorded;
+// adding into their input's gradient they run as maxpool_scatter.comp
+// instead, which is cheaper. The result is added to what the gradient
+// buffer already holds, or written (POOL_OVERWRITE).
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 32) in;
 
