@@ -51,8 +51,9 @@ void main ()
   int pw = (p.out_w - p.phase_x + p.out_step - 1) / p.out_step;
   int npix = ph * pw;
   int pblocks = (npix + 15) / 16;
-  int pb = group / cblocks;
-  int cb = group % cblocks;
+  ivec2 block = div_mod (group, cblocks);
+  int pb = block.x;
+  int cb = block.y;
   // The 8 lanes of a group share pb, so they leave together.
   if (pb >= pblocks)
     return;
@@ -66,27 +67,35 @@ void main ()
   int wco = min (co4, cout4 - 1);
   int p0 = pb * 16 + int(lane);
   int p1 = p0 + 8;
-  int oy0 = (p0 / pw) * p.out_step + p.phase_y, ox0 = (p0 % pw) * p.out_step + p.phase_x;
-  int oy1 = (p1 / pw) * p.out_step + p.phase_y, ox1 = (p1 % pw) * p.out_step + p.phase_x;
+  ivec2 q0 = div_mod (p0, pw), q1 = div_mod (p1, pw);
   bool in0 = p0 < npix, in1 = p1 < npix;
+  // Source coordinates without a division per tap: the phase's output
+  // (q * out_step + phase) reads input (o * stride - pad + k) / up for the
+  // taps k = tap0 + n * tap_step, exact by the choice of tap0; that is
+  // q * step_in + base + n * tap_step / up.
+  int step_in = p.out_step * p.stride / p.up;
+  int base_y = (p.phase_y * p.stride - p.pad_t + p.tap_y0) / p.up;
+  int base_x = (p.phase_x * p.stride - p.pad_l + p.tap_x0) / p.up;
+  int tap_in = p.tap_step / p.up;
+  int sy0 = q0.x * step_in + base_y, sx0 = q0.y * step_in + base_x;
+  int sy1 = q1.x * step_in + base_y, sx1 = q1.y * step_in + base_x;
 
   vec4 acc[16];
   for (int j = 0; j < 16; j++)
     acc[j] = vec4 (0.0);
 
-  for (int ky = p.tap_y0; ky < p.kh; ky += p.tap_step)
+  for (int ky = p.tap_y0; ky < p.kh; ky += p.tap_step, sy0 += tap_in, sy1 += tap_in)
     {
-      int iy0 = src_coord (oy0, ky, p.pad_t, p.in_h);
-      int iy1 = src_coord (oy1, ky, p.pad_t, p.in_h);
-      for (int kx = p.tap_x0; kx < p.kw; kx += p.tap_step)
+      bool vy0 = in0 && sy0 >= 0 && sy0 < p.in_h;
+      bool vy1 = in1 && sy1 >= 0 && sy1 < p.in_h;
+      int ix0 = sx0, ix1 = sx1;
+      for (int kx = p.tap_x0; kx < p.kw; kx += p.tap_step, ix0 += tap_in, ix1 += tap_in)
         {
-          int ix0 = src_coord (ox0, kx, p.pad_l, p.in_w);
-          int ix1 = src_coord (ox1, kx, p.pad_l, p.in_w);
-          bool v0 = in0 && iy0 >= 0 && ix0 >= 0;
-          bool v1 = in1 && iy1 >= 0 && ix1 >= 0;
+          bool v0 = vy0 && ix0 >= 0 && ix0 < p.in_w;
+          bool v1 = vy1 && ix1 >= 0 && ix1 < p.in_w;
           // Invalid taps read texel 0 (always in range) and use zero.
-          int a0 = v0 ? (iy0 * p.in_w + ix0) * p.in_stride + in_off : 0;
-          int a1 = v1 ? (iy1 * p.in_w + ix1) * p.in_stride + in_off : 0;
+          int a0 = v0 ? (sy0 * p.in_w + ix0) * p.in_stride + in_off : 0;
+          int a1 = v1 ? (sy1 * p.in_w + ix1) * p.in_stride + in_off : 0;
           int w = w_off + (ky * p.kw + kx) * p.cin * cout4 + wco;
 #ifdef VEC4_IN
           for (int ci = 0; ci < p.cin; ci += 4)
@@ -141,7 +150,8 @@ void main ()
   int nc = min (4, p.cout - co4 * 4);
   // Walk the block's pixels without a division per pixel.
   int q = pb * 16;
-  int qy = q / pw, qx = q % pw;
+  ivec2 qq = div_mod (q, pw);
+  int qy = qq.x, qx = qq.y;
   int jn = min (16, npix - q);
   for (int j = 0; j < jn; j++)
     {
