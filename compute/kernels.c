@@ -103,7 +103,7 @@ _inc_record_conv (IncDevice *device, IncConvKernel kernel, const IncBuffer *src,
                 _inc_dispatch (device,
                                vec4_in ? INC_PIPELINE_CONV_NARROW_VEC4 : INC_PIPELINE_CONV_NARROW,
                                &(IncBindings) { .src = src, .weights = weights, .dst = dst,
-                                                .aux = mask, .vec4 = vec4_in },
+                                                .aux = mask, .vec4 = vec4_in, .dst_r32 = TRUE },
                                &phase, sizeof phase, div_up (ph * pw, SMALL_WORKGROUP), 1);
               }
             else
