@@ -82,6 +82,7 @@ struct _IncDreamSession
    * after it. */
   gboolean          preparing;
   char             *prepared_for;  /* prepare_key of the last one */
+  gboolean          shut_down;     /* the window is closing: no more */
   gboolean          start_pending;
   int               start_max_steps;
   Engine           *pending_engine;
@@ -868,7 +869,7 @@ maybe_prepare (IncDreamSession *self)
   Prepare *prepare;
 
   /* A paused dream goes on at the size it has: nothing to prepare. */
-  if (self->engine == NULL || self->source == NULL || self->run != NULL ||
+  if (self->shut_down || self->engine == NULL || self->source == NULL || self->run != NULL ||
       self->preparing || self->lent || self->dream != NULL ||
       !inc_recipe_validate (self->recipe, NULL))
     return;
@@ -1015,6 +1016,7 @@ inc_dream_session_shutdown (IncDreamSession *self)
   g_return_if_fail (INC_IS_DREAM_SESSION (self));
 
   self->generation++;
+  self->shut_down = TRUE;
   self->resume_after_stop = FALSE;
   self->start_pending = FALSE;
   if (self->run != NULL)
