@@ -341,39 +341,15 @@ inc_engine_gradient_source_new (IncNetwork *network)
   return &self->parent;
 }
 
-/* The first concatenation: at 96 px every kind of layer of InceptionV3
- * (strided convolutions, both pools) lies before it. */
-#define WARM_UP_SIDE 96
-
-static const char *
-warm_up_layer (const IncModel *model)
-{
-  for (guint i = 0; i < model->n_nodes; i++)
-    if (model->nodes[i].op == INC_OP_CONCAT)
-      return model->nodes[i].name;
-  return model->nodes[model->n_nodes - 1].name;
-}
-
-static float *
-warm_up_image (void)
-{
-  float *image = g_new (float, WARM_UP_SIDE * WARM_UP_SIDE * 3);
-
-  for (int i = 0; i < WARM_UP_SIDE * WARM_UP_SIDE * 3; i++)
-    image[i] = (float) ((i * 7919) % 200) / 100.0f - 1.0f;
-  return image;
-}
-
 gboolean
 inc_engine_gradient_source_warm_up (IncGradientSource *source, GError **error)
 {
   EngineSource *self = (EngineSource *) source;
-  const int side = WARM_UP_SIDE;
-  const char *layer = warm_up_layer (inc_network_model (self->network));
-  g_autofree float *image = warm_up_image ();
+  const IncModel *model = inc_network_model (self->network);
+  const char *layer = model->nodes[model->n_nodes - 1].name;
+  const int side = 96;
+  g_autofree float *image = g_new (float, side * side * 3);
   g_autofree float *mask = g_new (float, side * side);
-  IncLayerTerm term = { (char *) layer, 1.0f, -1, NULL, 0 };
-  IncObjective objective = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
   /* lavapipe compiles each pipeline at its first dispatch (60-400 ms
    * each); Laplacian normalisation runs every step shader. */
   IncStepParams params = {
@@ -383,11 +359,23 @@ inc_engine_gradient_source_warm_up (IncGradientSource *source, GError **error)
   double value;
   gboolean applied, ok;
 
+  /* The first concatenation: at 96 px every kind of layer of InceptionV3
+   * (strided convolutions, both pools) lies before it. */
+  for (guint i = 0; i < model->n_nodes; i++)
+    if (model->nodes[i].op == INC_OP_CONCAT)
+      {
+        layer = model->nodes[i].name;
+        break;
+      }
+  IncLayerTerm term = { (char *) layer, 1.0f, -1, NULL, 0 };
+  IncObjective objective = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
+
+  for (int i = 0; i < side * side * 3; i++)
+    image[i] = (float) ((i * 7919) % 200) / 100.0f - 1.0f;
   for (int i = 0; i < side * side; i++)
     mask[i] = 0.5f;
   ok = engine_upload_image (source, &params, image, side, side, mask, error) &&
-       engine_device_step (source, &params, &objective, &params, &value, &applied, NULL, error) &&
-       engine_download_image (source, &params, image, error);
+       engine_device_step (source, &params, &objective, &params, &value, &applied, NULL, error);
   engine_release_image (source, &params);
   /* The small pass would only take a place in the cache. */
   while (self->cache.length > 0)

@@ -151,8 +151,8 @@ _inc_record_pool (IncDevice *device, const IncBuffer *weights, const IncBuffer *
                  div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);
 }
 
-/* Max pools adding into their input's gradient: scattered from the
- * windows, phase by phase (maxpool_scatter.comp). */
+/* Max pools' input gradient, added to: scattered from the windows, phase
+ * by phase (maxpool_scatter.comp). */
 static void
 record_maxpool_scatter (IncDevice *device, const IncBuffer *dy, const IncBuffer *argmax,
                         const IncBuffer *dx, const IncPoolParams *params)
@@ -188,8 +188,10 @@ _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuff
 {
   gboolean vec4 = pool_vec4 (params);
 
-  if (params->mode == INC_POOL_MAX && !(params->flags & INC_POOL_OVERWRITE))
+  if (params->mode == INC_POOL_MAX)
     {
+      /* Scattering adds: a max pool's input gradient is never overwritten. */
+      g_return_if_fail (!(params->flags & INC_POOL_OVERWRITE));
       record_maxpool_scatter (device, dy, argmax, dx, params);
       return;
     }

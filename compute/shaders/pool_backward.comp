@@ -1,19 +1,15 @@
 #version 450
-// pool_backward.comp: the input gradient of a pool, gathered: one
+// pool_backward.comp: the input gradient of an average pool, gathered: one
 // invocation per input value (or 4 channels of it, with VEC4) visits the
 // few windows that contain it, so no two invocations write the same place.
-// Max pools send the gradient to the first maximum of each window in scan
-// order (as TensorFlow and PyTorch do), which the forward pass recorded;
-// adding into their input's gradient they run as maxpool_scatter.comp
-// instead, which is cheaper. The result is added to what the gradient
-// buffer already holds, or written (POOL_OVERWRITE).
+// The result is added to what the gradient buffer already holds, or
+// written (POOL_OVERWRITE). Max pools scatter instead (maxpool_scatter.comp).
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer dy;     // gradient of the output
-// Max pools: the argmax from pool_forward; average pools with POOL_MASK:
-// the activation whose > 0 lets the output gradient through.
-layout(binding = 3) uniform samplerBuffer argmax;
+// With POOL_MASK: the activation whose > 0 lets the output gradient through.
+layout(binding = 3) uniform samplerBuffer mask;
 #ifdef VEC4
 layout(binding = 4, rgba32f) uniform imageBuffer dx; // gradient of the input
 #else
@@ -52,30 +48,18 @@ void main ()
             if (iy < y0 || iy >= y0 + p.kh || ix < x0 || ix >= x0 + p.kw)
               continue;
             VALUE g = FETCH (dy, (oy * p.out_w + ox) * p.out_stride + p.out_off + c);
-            if (p.mode == MODE_AVG)
+            if (masked)
               {
-                if (masked)
-                  {
-                    VALUE m = FETCH (argmax, (oy * p.out_w + ox) * p.out_stride + p.out_off + c);
+                VALUE m = FETCH (mask, (oy * p.out_w + ox) * p.out_stride + p.out_off + c);
 #ifdef VEC4
-                    g = mix (vec4 (0.0), g, greaterThan (m, vec4 (0.0)));
+                g = mix (vec4 (0.0), g, greaterThan (m, vec4 (0.0)));
 #else
-                    g = m > 0.0 ? g : 0.0;
+                g = m > 0.0 ? g : 0.0;
 #endif
-                  }
-                int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
-                int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
-                acc += g / float ((yb - ya) * (xb - xa));
-                continue;
               }
-            VALUE best = FETCH (argmax, (oy * p.out_w + ox) * p.channels + c);
-            VALUE here = VALUE (float ((iy - y0) * p.kw + (ix - x0)));
-#ifdef VEC4
-            acc += mix (vec4 (0.0), g, equal (best, here));
-#else
-            if (best == here)
-              acc += g;
-#endif
+            int ya = max (y0, 0), yb = min (y0 + p.kh, p.in_h);
+            int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
+            acc += g / float ((yb - ya) * (xb - xa));
           }
       int o = TEXEL (in_index (iy, ix, c));
       bool overwrite = (p.flags & POOL_OVERWRITE) != 0;
