@@ -114,7 +114,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
     .flags = masked ? INC_CONV_MASK_INPUT : 0,
   };
   gboolean in_vec4 = _inc_whole_texels (p->cin, p->in_off, p->in_stride);
-  _inc_device_label (device, "winograd transforms", layer, 0.0);
+  _inc_device_label (device, "winograd input transform", layer, 0.0);
   _inc_dispatch (device, in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
                                   .dst = scratch_input, .vec4 = in_vec4 },
@@ -144,7 +144,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
     .bias_off = p->bias_off, .flags = p->flags & (INC_CONV_RELU | INC_CONV_ACCUMULATE),
   };
   gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
-  _inc_device_label (device, "winograd transforms", layer, 0.0);
+  _inc_device_label (device, "winograd output transform", layer, 0.0);
   _inc_dispatch (device, out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,
                                   .vec4 = out_vec4 },

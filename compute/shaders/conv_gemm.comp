@@ -108,34 +108,48 @@ void main ()
 #endif
               x0 = v0 ? x0 : vec4 (0.0);
               x1 = v1 ? x1 : vec4 (0.0);
+              vec4 b[4];
               for (int k = 0; k < 4; k++)
+                b[k] = texelFetch (weights, w + k * cout4);
+              w += 4 * cout4;
+              for (uint j = 0u; j < 8u; j++)
                 {
-                  vec4 b = texelFetch (weights, w);
-                  w += cout4;
-                  for (uint j = 0u; j < 8u; j++)
+                  for (int k = 0; k < 4; k++)
                     {
-                      acc[j] += subgroupShuffle (x0[k], base_lane | j) * b;
-                      acc[j + 8u] += subgroupShuffle (x1[k], base_lane | j) * b;
+                      acc[j] += subgroupShuffle (x0[k], base_lane | j) * b[k];
+                      acc[j + 8u] += subgroupShuffle (x1[k], base_lane | j) * b[k];
                     }
                 }
             }
 #else
-          for (int ci = 0; ci < p.cin; ci++)
+          // 4 channels at a time as above, each a scalar fetch; channels
+          // past cin read channel ci instead and count as zero.
+          for (int ci = 0; ci < p.cin; ci += 4)
             {
-              float x0 = texelFetch (src, a0 + ci).x;
-              float x1 = texelFetch (src, a1 + ci).x;
+              vec4 x0, x1;
+              vec4 b[4];
+              for (int k = 0; k < 4; k++)
+                {
+                  int c = ci + k < p.cin ? ci + k : ci;
+                  x0[k] = texelFetch (src, a0 + c).x;
+                  x1[k] = texelFetch (src, a1 + c).x;
 #ifdef MASK_INPUT
-              x0 = texelFetch (mask, a0 + ci).x > 0.0 ? x0 : 0.0;
-              x1 = texelFetch (mask, a1 + ci).x > 0.0 ? x1 : 0.0;
+                  x0[k] = texelFetch (mask, a0 + c).x > 0.0 ? x0[k] : 0.0;
+                  x1[k] = texelFetch (mask, a1 + c).x > 0.0 ? x1[k] : 0.0;
 #endif
-              x0 = v0 ? x0 : 0.0;
-              x1 = v1 ? x1 : 0.0;
-              vec4 b = texelFetch (weights, w);
-              w += cout4;
+                  b[k] = texelFetch (weights, w + (c - ci) * cout4);
+                }
+              w += 4 * cout4;
+              bvec4 real = lessThan (ivec4 (ci) + ivec4 (0, 1, 2, 3), ivec4 (p.cin));
+              x0 = v0 ? mix (vec4 (0.0), x0, real) : vec4 (0.0);
+              x1 = v1 ? mix (vec4 (0.0), x1, real) : vec4 (0.0);
               for (uint j = 0u; j < 8u; j++)
                 {
-                  acc[j] += subgroupShuffle (x0, base_lane | j) * b;
-                  acc[j + 8u] += subgroupShuffle (x1, base_lane | j) * b;
+                  for (int k = 0; k < 4; k++)
+                    {
+                      acc[j] += subgroupShuffle (x0[k], base_lane | j) * b[k];
+                      acc[j + 8u] += subgroupShuffle (x1[k], base_lane | j) * b[k];
+                    }
                 }
             }
 #endif

@@ -46,29 +46,59 @@ void main ()
   bool masked = (p.flags & FLAG_MASK_INPUT) != 0;
   int t_end = min (at.x + TILES_PER_LANE, tiles);
 
-  for (int t = at.x; t < t_end; t++)
+  // The first tile's place without a division per lane (lavapipe runs
+  // those lane by lane); the next tile is found by stepping.
+  int ty = int(float(at.x) / float(p.tiles_w));
+  int tx = at.x - ty * p.tiles_w;
+  if (tx < 0)
     {
-      int y0 = (t / p.tiles_w) * 4 - p.pad_t;
-      int x0 = (t % p.tiles_w) * 4 - p.pad_l;
-      VALUE d[6][6];
+      ty--;
+      tx += p.tiles_w;
+    }
+  else if (tx >= p.tiles_w)
+    {
+      ty++;
+      tx -= p.tiles_w;
+    }
+
+  for (int t = at.x; t < t_end; t++, tx++)
+    {
+      if (tx == p.tiles_w)
+        {
+          tx = 0;
+          ty++;
+        }
+      int y0 = ty * 4 - p.pad_t;
+      int x0 = tx * 4 - p.pad_l;
+      // Every fetch first, then the arithmetic: on lavapipe a fetch is a
+      // function call, and values live across a call are kept in memory.
+      // Taps outside the image read element c (always in range) and use 0.
+      int at_src[6][6];
+      bool inside[6][6];
       for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)
           {
             int y = y0 + i, x = x0 + j;
-            VALUE v = VALUE (0.0);
-            if (y >= 0 && y < p.h && x >= 0 && x < p.w)
-              {
-                int at_src = (y * p.w + x) * p.stride + p.off + c;
-                v = FETCH (src, at_src);
-                if (masked)
-#ifdef VEC4
-                  v = mix (vec4 (0.0), v, greaterThan (FETCH (mask, at_src), vec4 (0.0)));
-#else
-                  v = FETCH (mask, at_src) > 0.0 ? v : 0.0;
-#endif
-              }
-            d[i][j] = v;
+            inside[i][j] = y >= 0 && y < p.h && x >= 0 && x < p.w;
+            at_src[i][j] = inside[i][j] ? (y * p.w + x) * p.stride + p.off + c : c;
           }
+      VALUE d[6][6];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          d[i][j] = FETCH (src, at_src[i][j]);
+      if (masked)
+        {
+          for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+#ifdef VEC4
+              d[i][j] = mix (vec4 (0.0), d[i][j], greaterThan (FETCH (mask, at_src[i][j]), vec4 (0.0)));
+#else
+              d[i][j] = FETCH (mask, at_src[i][j]) > 0.0 ? d[i][j] : 0.0;
+#endif
+        }
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          d[i][j] = inside[i][j] ? d[i][j] : VALUE (0.0);
       // Rows, then columns.
       for (int i = 0; i < 6; i++)
         bt (d[i]);
