@@ -29,6 +29,10 @@ typedef enum {
   INC_PIPELINE_CONV_GEMM_IN4_VEC4,
   INC_PIPELINE_CONV_GEMM_IN4_MASK,
   INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4,
+  INC_PIPELINE_CONV_GEMM_WIDE,
+  INC_PIPELINE_CONV_GEMM_MASK_WIDE,
+  INC_PIPELINE_CONV_GEMM_IN4_WIDE,
+  INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE,
   INC_PIPELINE_CONV_NARROW,
   INC_PIPELINE_CONV_NARROW_VEC4,
   INC_PIPELINE_CONV_TILED,
@@ -36,6 +40,7 @@ typedef enum {
   INC_PIPELINE_POOL_BACKWARD,
   INC_PIPELINE_WINOGRAD_INPUT,
   INC_PIPELINE_WINOGRAD_INPUT_VEC4,
+  INC_PIPELINE_WINOGRAD_INPUT_WIDE,
   INC_PIPELINE_WINOGRAD_OUTPUT,
   INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
   INC_PIPELINE_POOL_FORWARD_VEC4,
@@ -76,6 +81,7 @@ struct _IncDevice {
   gboolean          use_gemm;     /* subgroup-shuffle kernel usable */
   gboolean          use_tiled;    /* shared-memory tiled kernel chosen */
   gboolean          half_weights; /* weights stored as RGBA16F texels */
+  gboolean          wide_stores;  /* shaderInt64: 8 floats a store (wide_store.glsl) */
   guint32           subgroup_size;
   guint64           memory_in_use;
   guint64           memory_peak;

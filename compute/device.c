@@ -303,6 +303,38 @@ choose_weight_format (IncDevice *device, GError **error)
   return TRUE;
 }
 
+/* Stores of 8 floats by one lane (wide_store.glsl) need 64-bit integers
+ * in shaders; on lavapipe they halve the cost of a store, which runs lane
+ * by lane, one component at a time. Used wherever the device has
+ * shaderInt64; $INCEPTIONIST_WIDE_STORES=0 turns them off (to compare, and
+ * to test the other variants), =1 insists on them. */
+static gboolean
+choose_store_width (IncDevice *device, GError **error)
+{
+  const char *env = g_getenv ("INCEPTIONIST_WIDE_STORES");
+  VkPhysicalDeviceFeatures features;
+
+  vkGetPhysicalDeviceFeatures (device->physical, &features);
+  device->wide_stores = features.shaderInt64;
+  if (env == NULL || *env == '\0')
+    return TRUE;
+  if (strcmp (env, "0") != 0 && strcmp (env, "1") != 0)
+    {
+      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                   "INCEPTIONIST_WIDE_STORES must be 0 or 1, not '%s'", env);
+      return FALSE;
+    }
+  if (strcmp (env, "1") == 0 && !features.shaderInt64)
+    {
+      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                   "INCEPTIONIST_WIDE_STORES=1: the device '%s' has no 64-bit integers in shaders",
+                   device->props.deviceName);
+      return FALSE;
+    }
+  device->wide_stores = strcmp (env, "1") == 0;
+  return TRUE;
+}
+
 IncDevice *
 inc_device_open (int index, GError **error)
 {
@@ -341,7 +373,8 @@ inc_device_open (int index, GError **error)
   };
   vkGetPhysicalDeviceProperties2 (device->physical, &props2);
   device->subgroup_size = subgroup.subgroupSize;
-  if (!choose_kernels (device, &subgroup, error) || !choose_weight_format (device, error))
+  if (!choose_kernels (device, &subgroup, error) || !choose_weight_format (device, error) ||
+      !choose_store_width (device, error))
     return NULL;
 
   float priority = 1.0f;
@@ -352,7 +385,9 @@ inc_device_open (int index, GError **error)
     .pQueuePriorities = &priority,
   };
   const char *extensions[] = { VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME };
+  VkPhysicalDeviceFeatures wanted = { .shaderInt64 = device->wide_stores };
   VkDeviceCreateInfo device_info = {
+    .pEnabledFeatures = &wanted,
     .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
     .queueCreateInfoCount = 1,
     .pQueueCreateInfos = &queue_info,
@@ -428,6 +463,13 @@ inc_device_half_weights (IncDevice *device)
 {
   g_return_val_if_fail (device != NULL, FALSE);
   return device->half_weights;
+}
+
+gboolean
+inc_device_wide_stores (IncDevice *device)
+{
+  g_return_val_if_fail (device != NULL, FALSE);
+  return device->wide_stores;
 }
 
 gboolean

@@ -12,5 +12,8 @@ const char *inc_device_conv_kernel  (IncDevice *device);
 /* TRUE when convolution weights are stored as fp16
  * ($INCEPTIONIST_FP16_WEIGHTS=1 at open). */
 gboolean    inc_device_half_weights (IncDevice *device);
+/* TRUE when shaders store 8 floats at a time where they can (64-bit
+ * integers; $INCEPTIONIST_WIDE_STORES=0 at open turns it off). */
+gboolean    inc_device_wide_stores  (IncDevice *device);
 
 G_END_DECLS

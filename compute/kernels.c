@@ -30,16 +30,25 @@ record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
   gboolean vec4_in = _inc_whole_texels (params->cin, params->in_off, params->in_stride) &&
                      params->batch_in % 4 == 0;
   gboolean masked = (params->flags & INC_CONV_MASK_INPUT) != 0;
-  /* Indexed by [vec4_in][masked][vec4_out]. */
-  static const IncPipelineId variants[2][2][2] = {
-    { { INC_PIPELINE_CONV_GEMM, INC_PIPELINE_CONV_GEMM_VEC4 },
-      { INC_PIPELINE_CONV_GEMM_MASK, INC_PIPELINE_CONV_GEMM_MASK_VEC4 } },
-    { { INC_PIPELINE_CONV_GEMM_IN4, INC_PIPELINE_CONV_GEMM_IN4_VEC4 },
-      { INC_PIPELINE_CONV_GEMM_IN4_MASK, INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4 } },
+  /* 8 floats a store (wide_store.glsl) where the output comes in pairs of
+   * texels, batches included. */
+  gboolean wide_out = device->wide_stores && vec4_out && params->cout % 8 == 0 &&
+                      params->out_off % 8 == 0 && params->out_stride % 8 == 0 &&
+                      params->batch_out % 8 == 0;
+  int out = wide_out ? 2 : vec4_out ? 1 : 0;
+  /* Indexed by [vec4_in][masked][out]. */
+  static const IncPipelineId variants[2][2][3] = {
+    { { INC_PIPELINE_CONV_GEMM, INC_PIPELINE_CONV_GEMM_VEC4, INC_PIPELINE_CONV_GEMM_WIDE },
+      { INC_PIPELINE_CONV_GEMM_MASK, INC_PIPELINE_CONV_GEMM_MASK_VEC4,
+        INC_PIPELINE_CONV_GEMM_MASK_WIDE } },
+    { { INC_PIPELINE_CONV_GEMM_IN4, INC_PIPELINE_CONV_GEMM_IN4_VEC4,
+        INC_PIPELINE_CONV_GEMM_IN4_WIDE },
+      { INC_PIPELINE_CONV_GEMM_IN4_MASK, INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4,
+        INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE } },
   };
   guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
 
-  _inc_dispatch (device, variants[vec4_in][masked][vec4_out],
+  _inc_dispatch (device, variants[vec4_in][masked][out],
                  &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
                                   .vec4 = vec4_in },
                  params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);

@@ -18,6 +18,10 @@
 #include "shaders/conv_gemm_in4_vec4.spv.h"
 #include "shaders/conv_gemm_in4_mask.spv.h"
 #include "shaders/conv_gemm_in4_mask_vec4.spv.h"
+#include "shaders/conv_gemm_wide.spv.h"
+#include "shaders/conv_gemm_mask_wide.spv.h"
+#include "shaders/conv_gemm_in4_wide.spv.h"
+#include "shaders/conv_gemm_in4_mask_wide.spv.h"
 #include "shaders/conv_narrow.spv.h"
 #include "shaders/conv_narrow_vec4.spv.h"
 #include "shaders/conv_tiled.spv.h"
@@ -25,6 +29,7 @@
 #include "shaders/pool_backward.spv.h"
 #include "shaders/winograd_input.spv.h"
 #include "shaders/winograd_input_vec4.spv.h"
+#include "shaders/winograd_input_wide.spv.h"
 #include "shaders/winograd_output.spv.h"
 #include "shaders/winograd_output_vec4.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
@@ -55,6 +60,10 @@ static const struct {
   [INC_PIPELINE_CONV_GEMM_IN4_VEC4] = { conv_gemm_in4_vec4_spv, sizeof conv_gemm_in4_vec4_spv },
   [INC_PIPELINE_CONV_GEMM_IN4_MASK] = { conv_gemm_in4_mask_spv, sizeof conv_gemm_in4_mask_spv },
   [INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4] = { conv_gemm_in4_mask_vec4_spv, sizeof conv_gemm_in4_mask_vec4_spv },
+  [INC_PIPELINE_CONV_GEMM_WIDE] = { conv_gemm_wide_spv, sizeof conv_gemm_wide_spv },
+  [INC_PIPELINE_CONV_GEMM_MASK_WIDE] = { conv_gemm_mask_wide_spv, sizeof conv_gemm_mask_wide_spv },
+  [INC_PIPELINE_CONV_GEMM_IN4_WIDE] = { conv_gemm_in4_wide_spv, sizeof conv_gemm_in4_wide_spv },
+  [INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE] = { conv_gemm_in4_mask_wide_spv, sizeof conv_gemm_in4_mask_wide_spv },
   [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
   [INC_PIPELINE_CONV_NARROW_VEC4] = { conv_narrow_vec4_spv, sizeof conv_narrow_vec4_spv },
   [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
@@ -62,6 +71,7 @@ static const struct {
   [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },
   [INC_PIPELINE_WINOGRAD_INPUT] = { winograd_input_spv, sizeof winograd_input_spv },
   [INC_PIPELINE_WINOGRAD_INPUT_VEC4] = { winograd_input_vec4_spv, sizeof winograd_input_vec4_spv },
+  [INC_PIPELINE_WINOGRAD_INPUT_WIDE] = { winograd_input_wide_spv, sizeof winograd_input_wide_spv },
   [INC_PIPELINE_WINOGRAD_OUTPUT] = { winograd_output_spv, sizeof winograd_output_spv },
   [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = { winograd_output_vec4_spv, sizeof winograd_output_vec4_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
@@ -141,7 +151,10 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
-      if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4 && !device->use_gemm) ||
+      gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
+                      i == INC_PIPELINE_WINOGRAD_INPUT_WIDE;
+      if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE && !device->use_gemm) ||
+          (wide && !device->wide_stores) ||
           (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
         continue;
       if (!create_pipeline (device, i, error))

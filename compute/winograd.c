@@ -115,7 +115,10 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   };
   gboolean in_vec4 = _inc_whole_texels (p->cin, p->in_off, p->in_stride);
   _inc_device_label (device, "winograd input transform", layer, 0.0);
-  _inc_dispatch (device, in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
+  /* 8 floats a store where channels come in whole pairs of texels. */
+  gboolean in_wide = in_vec4 && device->wide_stores && p->cin % 8 == 0;
+  _inc_dispatch (device, in_wide ? INC_PIPELINE_WINOGRAD_INPUT_WIDE
+                         : in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
                                   .dst = scratch_input, .vec4 = in_vec4 },
                  &in, sizeof in,

@@ -17,7 +17,8 @@
 /* input -> a (3x3 same, 13, relu) -> b (1x7, 6, relu), c (7x1, 5, linear),
  * d (avgpool 3x3 same) -> e = concat(b, c, d) -> f (3x3 s2 valid, 9, relu),
  * g (maxpool 3x3 s2) -> h = concat(f, g) ; e -> k (1x1, 7) ; j = concat(h') ...
- * and i (1x1 from h, 37 channels: two 32-channel blocks). */
+ * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
+ * relu) from e. */
 static IncModel *
 build_model (void)
 {
@@ -34,6 +35,9 @@ build_model (void)
   guint g = test_graph_add (&b, "g", INC_OP_MAXPOOL, 1, IN (e), 3, 3, 2, FALSE, FALSE, 24, 24);
   guint k = test_graph_add (&b, "k", INC_OP_CONV, 1, IN (e), 2, 2, 2, FALSE, TRUE, 24, 7);
   guint fg = test_graph_add (&b, "fg", INC_OP_CONCAT, 2, IN (f, g), 0, 0, 1, FALSE, FALSE, 33, 33);
+  /* 16 channels from 24: multiples of 8 on both sides, for the variants
+   * that store 8 channels at a time (forward, and the Winograd backward). */
+  test_graph_add (&b, "m", INC_OP_CONV, 1, IN (e), 3, 3, 1, TRUE, TRUE, 24, 16);
   guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
   test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
   (void) k;
@@ -71,6 +75,7 @@ typedef struct {
   int h, w;
   const char *kernel;   /* naive, gemm, tiled */
   gboolean half;        /* fp16 weights */
+  gboolean vec4_stores; /* INCEPTIONIST_WIDE_STORES=0 */
 } Case;
 
 /* Opens the device with the case's kernel and weight format, and checks
@@ -83,9 +88,12 @@ open_variant (const Case *tc)
 
   g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
   g_setenv ("INCEPTIONIST_FP16_WEIGHTS", tc->half ? "1" : "0", TRUE);
+  if (tc->vec4_stores)
+    g_setenv ("INCEPTIONIST_WIDE_STORES", "0", TRUE);
   device = inc_device_open (-1, &error);
   g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
   g_unsetenv ("INCEPTIONIST_FP16_WEIGHTS");
+  g_unsetenv ("INCEPTIONIST_WIDE_STORES");
   if (device == NULL && g_error_matches (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID))
     {
       g_test_skip_printf ("this device cannot run the variant: %s", error->message);
@@ -101,10 +109,13 @@ open_variant (const Case *tc)
     }
   g_assert_cmpstr (inc_device_conv_kernel (device), ==, tc->kernel);
   g_assert_cmpint (inc_device_half_weights (device), ==, tc->half);
+  if (tc->vec4_stores)
+    g_assert_false (inc_device_wide_stores (device));
   return device;
 }
 
-static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", NULL };
+static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
+                                    NULL };
 
 static void
 test_forward (gconstpointer data)
@@ -225,9 +236,10 @@ test_backward_mean (gconstpointer data)
     { "i", 1.0f, -1, NULL, 0 },
     { "e", -0.5f, -1, NULL, 0 },
     { "k", 2.0f, 3, NULL, 0 },
+    { "m", 0.8f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", NULL };
+  const char *layers[] = { "i", "e", "k", "m", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 
@@ -384,6 +396,14 @@ test_variant_choice (void)
   g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
   g_clear_error (&error);
 
+  g_setenv ("INCEPTIONIST_WIDE_STORES", "2", TRUE);
+  other = inc_device_open (-1, &error);
+  g_unsetenv ("INCEPTIONIST_WIDE_STORES");
+  g_assert_null (other);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "must be 0 or 1"));
+  g_clear_error (&error);
+
   g_setenv ("INCEPTIONIST_CONV_KERNEL", "tiled", TRUE);
   other = test_open_device (TRUE);
   g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
@@ -396,7 +416,8 @@ int
 main (int argc, char **argv)
 {
   static const int sizes[][2] = { { 7, 5 }, { 23, 17 }, { 12, 31 } };
-  static const char *kernels[] = { "naive", "gemm", "tiled" };
+  /* gemm-vec4-stores: gemm with INCEPTIONIST_WIDE_STORES=0. */
+  static const char *kernels[] = { "naive", "gemm", "gemm-vec4-stores", "tiled" };
   static Case cases[G_N_ELEMENTS (sizes) * G_N_ELEMENTS (kernels) * 2];
   guint n = 0;
   int status;
@@ -407,8 +428,10 @@ main (int argc, char **argv)
       for (int half = 0; half < 2; half++)
         {
           Case *c = &cases[n++];
-          *c = (Case) { sizes[s][0], sizes[s][1], kernels[k], half };
-          g_autofree char *variant = g_strdup_printf ("%s%s/%dx%d", c->kernel, half ? "-fp16" : "",
+          gboolean vec4_stores = g_str_has_suffix (kernels[k], "-vec4-stores");
+          *c = (Case) { sizes[s][0], sizes[s][1], vec4_stores ? "gemm" : kernels[k], half,
+                        vec4_stores };
+          g_autofree char *variant = g_strdup_printf ("%s%s/%dx%d", kernels[k], half ? "-fp16" : "",
                                                       c->h, c->w);
           g_autofree char *fwd = g_strconcat ("/engine/forward/", variant, NULL);
           g_autofree char *mean = g_strconcat ("/engine/backward/mean/", variant, NULL);

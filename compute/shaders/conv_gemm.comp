@@ -10,6 +10,9 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#ifdef WIDE_OUT
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 layout(local_size_x = 128) in;
 
 // VEC4_IN (the input view lies in whole texels of 4 channels): the input,
@@ -29,8 +32,15 @@ layout(binding = 3) uniform samplerBuffer mask;
 // multiples of 4): results go out as whole vec4s, one store per pixel
 // instead of four scalar stores at computed addresses, which lavapipe runs
 // lane by lane (measured: vec4 SSBO stores beat RGBA32F imageStore here).
-#ifdef VEC4_OUT
+//
+// WIDE_OUT (as VEC4_OUT, with multiples of 8): neighbouring lanes swap
+// halves and each stores 8 channels of one of two pixels (wide_store.glsl).
+#if defined(VEC4_OUT) || defined(WIDE_OUT)
+#ifdef WIDE_OUT
+#include "wide_store.glsl"
+#else
 layout(binding = 2) buffer Dst4 { vec4 dst4[]; };
+#endif
 // The same buffer, read when adding into it: cheaper than the SSBO load.
 layout(binding = 6) uniform samplerBuffer dst_in4;
 #else
@@ -167,6 +177,50 @@ void main ()
   ivec2 qq = div_mod (q, pw);
   int qy = qq.x, qx = qq.y;
   int jn = min (16, npix - q);
+#ifdef WIDE_OUT
+  // A loop of fixed length, so that acc[] is indexed by constants (indexed
+  // at run time it would live in memory).
+  for (int j = 0; j < 16; j += 2)
+    {
+      if (j >= jn)
+        break;
+      // Pixels j and j + 1; an odd last pixel goes as both (the pair then
+      // writes the same 8 values twice).
+      bool second = j + 1 < jn;
+      vec4 v0 = acc[j], v1 = second ? acc[j + 1] : acc[j];
+      int o0 = ((qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x) * p.out_stride;
+      if (++qx == pw)
+        {
+          qx = 0;
+          qy++;
+        }
+      int o1 = o0;
+      if (second)
+        {
+          o1 = ((qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x) * p.out_stride;
+          if (++qx == pw)
+            {
+              qx = 0;
+              qy++;
+            }
+        }
+      o0 += out_off + co4 * 4;
+      o1 += out_off + co4 * 4;
+      v0 += bias;
+      v1 += bias;
+      if (relu)
+        {
+          v0 = max (v0, vec4 (0.0));
+          v1 = max (v1, vec4 (0.0));
+        }
+      if (accumulate)
+        {
+          v0 += texelFetch (dst_in4, o0 >> 2);
+          v1 += texelFetch (dst_in4, o1 >> 2);
+        }
+      store_pair (o0, v0, o1, v1);
+    }
+#else
   for (int j = 0; j < jn; j++)
     {
       int pix = (qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x;
@@ -193,4 +247,5 @@ void main ()
         }
 #endif
     }
+#endif
 }

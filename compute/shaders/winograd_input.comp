@@ -4,11 +4,18 @@
 // (a ReLU output's gradient) is first let through where the activation is
 // > 0, which is the backward ReLU.
 #extension GL_GOOGLE_include_directive : require
+#ifdef WIDE
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;
 layout(binding = 3) uniform samplerBuffer mask;
-#ifdef VEC4
+#if defined(WIDE)
+#include "wide_store.glsl"
+#elif defined(VEC4)
 layout(binding = 2) writeonly buffer Dst4 { vec4 dst4[]; };
 #else
 layout(binding = 4, r32f) uniform writeonly imageBuffer dst;
@@ -106,8 +113,14 @@ void main ()
         {
           VALUE col[6] = VALUE[6] (d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j]);
           bt (col);
+#ifdef WIDE
+          for (int i = 0; i < 6; i += 2)
+            store_pair (scratch_index (i * 6 + j, t, c), col[i],
+                        scratch_index ((i + 1) * 6 + j, t, c), col[i + 1]);
+#else
           for (int i = 0; i < 6; i++)
             STORE (scratch_index (i * 6 + j, t, c), col[i]);
+#endif
         }
     }
 }
