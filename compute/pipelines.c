@@ -32,6 +32,7 @@
 #include "shaders/winograd_input_wide.spv.h"
 #include "shaders/winograd_output.spv.h"
 #include "shaders/winograd_output_vec4.spv.h"
+#include "shaders/winograd_output_wide.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
 #include "shaders/pool_backward_vec4.spv.h"
 #include "shaders/maxpool_scatter.spv.h"
@@ -74,6 +75,7 @@ static const struct {
   [INC_PIPELINE_WINOGRAD_INPUT_WIDE] = { winograd_input_wide_spv, sizeof winograd_input_wide_spv },
   [INC_PIPELINE_WINOGRAD_OUTPUT] = { winograd_output_spv, sizeof winograd_output_spv },
   [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = { winograd_output_vec4_spv, sizeof winograd_output_vec4_spv },
+  [INC_PIPELINE_WINOGRAD_OUTPUT_WIDE] = { winograd_output_wide_spv, sizeof winograd_output_wide_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
   [INC_PIPELINE_POOL_BACKWARD_VEC4] = { pool_backward_vec4_spv, sizeof pool_backward_vec4_spv },
   [INC_PIPELINE_MAXPOOL_SCATTER] = { maxpool_scatter_spv, sizeof maxpool_scatter_spv },
@@ -152,7 +154,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
       gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
-                      i == INC_PIPELINE_WINOGRAD_INPUT_WIDE;
+                      i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE;
       if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE && !device->use_gemm) ||
           (wide && !device->wide_stores) ||
           (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))

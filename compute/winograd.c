@@ -148,7 +148,10 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   };
   gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
   _inc_device_label (device, "winograd output transform", layer, 0.0);
-  _inc_dispatch (device, out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
+  gboolean out_wide = out_vec4 && device->wide_stores && p->cout % 8 == 0 &&
+                      p->out_off % 8 == 0 && p->out_stride % 8 == 0;
+  _inc_dispatch (device, out_wide ? INC_PIPELINE_WINOGRAD_OUTPUT_WIDE
+                         : out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,
                                   .vec4 = out_vec4 },
                  &out, sizeof out,

@@ -3,12 +3,25 @@
 // (winograd.glsl), plus the bias and ReLU, written (or with
 // FLAG_ACCUMULATE added) to the output view where it lies in the image.
 #extension GL_GOOGLE_include_directive : require
+#ifdef WIDE
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;      // the products, S[e][t][c]
 layout(binding = 1) uniform samplerBuffer weights;  // RGBA texels: the bias
-#ifdef VEC4
+#if defined(WIDE)
+// Pairs of lanes store 8 channels (wide_store.glsl).
+#include "wide_store.glsl"
+#elif defined(VEC4)
 layout(binding = 2) buffer Dst4 { vec4 dst4[]; };
+#endif
+#ifdef VEC4
+// The output, read when adding into it: a texel fetch is cheaper than an
+// SSBO load on lavapipe.
+layout(binding = 6) uniform samplerBuffer dst_in4;
 #else
 layout(binding = 4, r32f) uniform imageBuffer dst;
 #endif
@@ -66,32 +79,65 @@ void main ()
           at4 (m, r[i]);
         }
       int oy0 = (t / p.tiles_w) * 4, ox0 = (t % p.tiles_w) * 4;
+      VALUE y[4][4];  // [column][row]
+      for (int j = 0; j < 4; j++)
+        {
+          at4 (VALUE[6] (r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]), y[j]);
+          for (int i = 0; i < 4; i++)
+            {
+              y[j][i] += bias;
+              if (relu)
+                y[j][i] = max (y[j][i], VALUE (0.0));
+            }
+        }
+#ifdef VEC4
+      // Rows i and i + 1 of a column go as a pair; a pixel outside the
+      // output stands in for itself's partner (written twice) or is skipped.
       for (int j = 0; j < 4; j++)
         {
           int x = ox0 + j;
           if (x >= p.w)
             break;
-          VALUE col[4];
-          at4 (VALUE[6] (r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]), col);
-          for (int i = 0; i < 4; i++)
+          for (int i = 0; i < 4; i += 2)
             {
-              int y = oy0 + i;
-              if (y >= p.h)
+              int ya = oy0 + i;
+              if (ya >= p.h)
                 break;
-              VALUE v = col[i] + bias;
-              if (relu)
-                v = max (v, VALUE (0.0));
-              int o = TEXEL ((y * p.w + x) * p.stride + p.off + c);
-#ifdef VEC4
+              bool second = ya + 1 < p.h;
+              int oa = (ya * p.w + x) * p.stride + p.off + c;
+              int ob = second ? oa + p.w * p.stride : oa;
+              VALUE va = y[j][i], vb = second ? y[j][i + 1] : y[j][i];
               if (accumulate)
-                v += dst4[o];
-              dst4[o] = v;
+                {
+                  va += texelFetch (dst_in4, oa >> 2);
+                  vb += texelFetch (dst_in4, ob >> 2);
+                }
+#ifdef WIDE
+              store_pair (oa, va, ob, vb);
 #else
-              if (accumulate)
-                v += imageLoad (dst, o).x;
-              imageStore (dst, o, vec4 (v));
+              dst4[oa >> 2] = va;
+              dst4[ob >> 2] = vb;
 #endif
             }
         }
+#else
+      for (int j = 0; j < 4; j++)
+        {
+          int x = ox0 + j;
+          if (x >= p.w)
+            break;
+          for (int i = 0; i < 4; i++)
+            {
+              int yy = oy0 + i;
+              if (yy >= p.h)
+                break;
+              VALUE v = y[j][i];
+              int o = (yy * p.w + x) * p.stride + p.off + c;
+              if (accumulate)
+                v += imageLoad (dst, o).x;
+              imageStore (dst, o, vec4 (v));
+            }
+        }
+#endif
     }
 }
