@@ -28,6 +28,23 @@ layout(binding = 1) uniform samplerBuffer weights;  // RGBA texels: the bias
 #define STORE(img, i, v) imageStore (img, i, vec4 (v))
 #endif
 
+// Writes one output (and, for max pools, its argmax): an average divides
+// by the count of real pixels in the window, then adds the bias, ReLU.
+void finish (int oy, int ox, int c, VALUE acc, VALUE best, int ya, int yb, int x0, VALUE bias,
+             bool relu)
+{
+  if (p.mode == MODE_AVG)
+    {
+      int xa = max (x0, 0), xb = min (x0 + p.kw, p.in_w);
+      acc = acc / float ((yb - ya) * (xb - xa)) + bias;
+      if (relu)
+        acc = max (acc, VALUE (0.0));
+    }
+  else
+    STORE (argmax, (oy * p.out_w + ox) * p.channels + c, best);
+  STORE (dst, (oy * p.out_w + ox) * p.out_stride + p.out_off + c, acc);
+}
+
 void main ()
 {
   ivec3 at = pixel_and_channel ();
@@ -48,6 +65,50 @@ void main ()
 #endif
     }
   bool relu = (p.flags & POOL_RELU) != 0;
+
+  // 3x3 windows (all of InceptionV3's) take a path of fixed length: every
+  // fetch first, then the arithmetic. On lavapipe a fetch is a call, and
+  // a loop of run-time length masks every value it carries.
+  if (p.kh == 3 && p.kw == 3)
+    {
+      for (int ox = at.x; ox < ox_end; ox++)
+        {
+          int x0 = ox * p.stride - p.pad_l;
+          VALUE v[9];
+          bool inside[9];
+          for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+              {
+                int y = y0 + i, x = x0 + j;
+                inside[i * 3 + j] = y >= 0 && y < p.in_h && x >= 0 && x < p.in_w;
+                // Taps outside read the first pixel, and are left out.
+                v[i * 3 + j] = FETCH (inside[i * 3 + j] ? in_index (y, x, c) : in_index (0, 0, c));
+              }
+          VALUE acc = VALUE (p.mode == MODE_MAX ? -3.0e38 : 0.0);
+          VALUE best = VALUE (0.0);
+          for (int k = 0; k < 9; k++)
+            {
+              if (p.mode == MODE_AVG)
+                acc += inside[k] ? v[k] : VALUE (0.0);
+              else
+                {
+#ifdef VEC4
+                  bvec4 gt = inside[k] ? greaterThan (v[k], acc) : bvec4 (false);
+                  best = mix (best, VALUE (float (k)), gt);
+                  acc = mix (acc, v[k], gt);
+#else
+                  if (inside[k] && v[k] > acc)
+                    {
+                      best = float (k);
+                      acc = v[k];
+                    }
+#endif
+                }
+            }
+          finish (oy, ox, c, acc, best, ya, yb, x0, bias, relu);
+        }
+      return;
+    }
 
   for (int ox = at.x; ox < ox_end; ox++)
     {
@@ -78,14 +139,6 @@ void main ()
 #endif
               }
           }
-      if (p.mode == MODE_AVG)
-        {
-          acc = acc / float ((yb - ya) * (xb - xa)) + bias;
-          if (relu)
-            acc = max (acc, VALUE (0.0));
-        }
-      else
-        STORE (argmax, (oy * p.out_w + ox) * p.channels + c, best);
-      STORE (dst, (oy * p.out_w + ox) * p.out_stride + p.out_off + c, acc);
+      finish (oy, ox, c, acc, best, ya, yb, x0, bias, relu);
     }
 }
