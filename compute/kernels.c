@@ -226,6 +226,26 @@ _inc_record_elementwise (IncDevice *device, const IncBuffer *src, const IncBuffe
                  params, sizeof *params, div_up (nc, CHANNEL_WORKGROUP) * div_up (bw, PIXELS_PER_GROUP), bh);
 }
 
+gboolean
+_inc_record_mask_gradient (IncDevice *device, const IncBuffer *grad, const IncBuffer *act,
+                           int pixels, int off, int stride, int channels)
+{
+  struct {
+    gint32 pixels, off, stride, channels, groups_x;
+  } params = { pixels, off, stride, channels, 0 };
+  gboolean wide = device->wide_stores && channels % 8 == 0 && off % 8 == 0 && stride % 8 == 0;
+
+  if (!_inc_whole_texels (channels, off, stride))
+    return FALSE;
+  if (pixels == 0 || channels == 0)
+    return TRUE;
+  _inc_dispatch (device, wide ? INC_PIPELINE_MASK_GRADIENT_WIDE : INC_PIPELINE_MASK_GRADIENT,
+                 &(IncBindings) { .src = grad, .dst = grad, .aux = act, .vec4 = TRUE },
+                 &params, sizeof params,
+                 div_up (channels, CHANNEL_WORKGROUP) * div_up (pixels, PIXELS_PER_GROUP), 1);
+  return TRUE;
+}
+
 gsize
 _inc_pack_forward_weights (const float *kernel, int kh, int kw, int cin, int cout,
                            float *dst)

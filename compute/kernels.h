@@ -106,6 +106,17 @@ void _inc_record_elementwise (IncDevice                  *device,
                               const IncBuffer            *dst,
                               const IncBuffer            *aux,
                               const IncElementwiseParams *params);
+/* The backward ReLU in place (mask_gradient.comp): zeroes the gradient
+ * view (pixels x channels at off, pixel stride `stride`) where `act`, laid
+ * out alike, is not > 0. FALSE, recording nothing, where the view is not
+ * in whole texels. */
+gboolean _inc_record_mask_gradient (IncDevice       *device,
+                                    const IncBuffer *grad,
+                                    const IncBuffer *act,
+                                    int              pixels,
+                                    int              off,
+                                    int              stride,
+                                    int              channels);
 
 /* Weight layouts: texels of RGBA32F, [k][cout4] with
  * k = (ky * kw + kx) * cin + ci. Forward kernels come straight from the

@@ -161,6 +161,20 @@ upload_seeds (IncPass *pass, Term *terms, guint n_terms, GError **error)
   return TRUE;
 }
 
+/* Whether node's backward convolution (params p) should have its input
+ * masked by a pass of its own (mask_gradient.comp): on the subgroup kernel
+ * (lavapipe's), where each value is read once per kernel tap that reaches
+ * it and per 32 output channels. The Winograd path reads each about twice. */
+static gboolean
+mask_first (IncPass *pass, guint node, const IncConvParams *p)
+{
+  if (!pass->device->use_gemm || pass->device->use_tiled || pass->winograd_backward[node])
+    return FALSE;
+  int taps = p->kh * p->kw / (p->up * p->up);
+  int blocks = (p->cout + 31) / 32;
+  return taps * blocks >= 3;
+}
+
 static void
 record_backward (IncPass *pass, const gboolean *active)
 {
@@ -181,11 +195,22 @@ record_backward (IncPass *pass, const gboolean *active)
         {
           IncConvParams p;
           _inc_pass_conv_params (pass, i, TRUE, &p);
-          _inc_pass_label (pass, i, TRUE);
           /* The ReLU's backward pass is folded into the transposed
-           * convolution's reads. */
-          if (n->relu)
+           * convolution's reads, or done beforehand where those would
+           * fetch the mask 3 times or more per value. */
+          gboolean masked_first = FALSE;
+          if (n->relu && mask_first (pass, i, &p))
+            {
+              _inc_device_label (device, "relu backward", n->name, 0.0);
+              masked_first = _inc_record_mask_gradient (device, &pass->grads[v->root],
+                                                        &pass->acts[v->root], p.in_h * p.in_w,
+                                                        p.in_off, p.in_stride, p.cin);
+              if (masked_first)
+                _inc_device_barrier (device);
+            }
+          if (n->relu && !masked_first)
             p.flags |= INC_CONV_MASK_INPUT;
+          _inc_pass_label (pass, i, TRUE);
           _inc_pass_record_conv (pass, i, TRUE, &p, &pass->grads[v->root],
                                  &pass->grads[in_root], &pass->acts[v->root]);
         }

@@ -38,6 +38,8 @@
 #include "shaders/maxpool_scatter.spv.h"
 #include "shaders/maxpool_scatter_vec4.spv.h"
 #include "shaders/elementwise.spv.h"
+#include "shaders/mask_gradient.spv.h"
+#include "shaders/mask_gradient_wide.spv.h"
 #include "shaders/step_copy.spv.h"
 #include "shaders/step_reduce.spv.h"
 #include "shaders/step_factor.spv.h"
@@ -81,6 +83,8 @@ static const struct {
   [INC_PIPELINE_MAXPOOL_SCATTER] = { maxpool_scatter_spv, sizeof maxpool_scatter_spv },
   [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = { maxpool_scatter_vec4_spv, sizeof maxpool_scatter_vec4_spv },
   [INC_PIPELINE_ELEMENTWISE] = { elementwise_spv, sizeof elementwise_spv },
+  [INC_PIPELINE_MASK_GRADIENT] = { mask_gradient_spv, sizeof mask_gradient_spv },
+  [INC_PIPELINE_MASK_GRADIENT_WIDE] = { mask_gradient_wide_spv, sizeof mask_gradient_wide_spv },
   [INC_PIPELINE_STEP_COPY] = { step_copy_spv, sizeof step_copy_spv },
   [INC_PIPELINE_STEP_REDUCE] = { step_reduce_spv, sizeof step_reduce_spv },
   [INC_PIPELINE_STEP_FACTOR] = { step_factor_spv, sizeof step_factor_spv },
@@ -154,7 +158,8 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
       gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
-                      i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE;
+                      i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE ||
+                      i == INC_PIPELINE_MASK_GRADIENT_WIDE;
       if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE && !device->use_gemm) ||
           (wide && !device->wide_stores) ||
           (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
