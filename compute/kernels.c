@@ -3,6 +3,7 @@
 #include "compute/kernels.h"
 
 #define CONV_GEMM_GROUPS_PER_WORKGROUP 16  /* 128 lanes / 8 */
+#define CONV_GEMM_PIXELS 32                /* conv_gemm.comp PIXELS */
 #define SMALL_WORKGROUP 64
 /* Pools and element-wise passes run channels along x (32 lanes), pixels
  * along y and z: no integer division per value, which lavapipe executes
@@ -46,7 +47,7 @@ record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
       { INC_PIPELINE_CONV_GEMM_IN4_MASK, INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4,
         INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE } },
   };
-  guint64 groups = div_up (npix, 16) * (guint64) div_up (cout4, 8);
+  guint64 groups = div_up (npix, CONV_GEMM_PIXELS) * (guint64) div_up (cout4, 8);
 
   _inc_dispatch (device, variants[vec4_in][masked][out],
                  &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
