@@ -9,7 +9,8 @@
  * along y and z: no integer division per value, which lavapipe executes
  * lane by lane. */
 #define CHANNEL_WORKGROUP 32
-#define PIXELS_PER_GROUP 16   /* pool.glsl, elementwise.comp */
+#define PIXELS_PER_GROUP 16   /* elementwise.comp, mask_gradient.comp */
+#define POOL_PIXELS_PER_GROUP 64  /* pool.glsl */
 
 static guint32
 div_up (guint64 a, guint64 b)
@@ -158,7 +159,7 @@ _inc_record_pool (IncDevice *device, const IncBuffer *weights, const IncBuffer *
                                   .vec4 = vec4 },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
-                 div_up (params->out_w, PIXELS_PER_GROUP), params->out_h);
+                 div_up (params->out_w, POOL_PIXELS_PER_GROUP), params->out_h);
 }
 
 /* Max pools' input gradient, added to: scattered from the windows, phase
@@ -187,7 +188,7 @@ record_maxpool_scatter (IncDevice *device, const IncBuffer *dy, const IncBuffer 
                        &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = vec4,
                                         .dst_r32 = TRUE },
                        &p, sizeof p,
-                       div_up (p.channels, CHANNEL_WORKGROUP) * div_up (cols, PIXELS_PER_GROUP),
+                       div_up (p.channels, CHANNEL_WORKGROUP) * div_up (cols, POOL_PIXELS_PER_GROUP),
                        rows);
       }
 }
@@ -210,7 +211,7 @@ _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuff
                  &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = vec4 },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *
-                 div_up (params->in_w, PIXELS_PER_GROUP), params->in_h);
+                 div_up (params->in_w, POOL_PIXELS_PER_GROUP), params->in_h);
 }
 
 void

@@ -30,8 +30,10 @@ layout(push_constant) uniform PoolParams {
 
 // Dispatched as (channel blocks x width / PIXELS_PER_GROUP, ..., height):
 // runs of PIXELS_PER_GROUP pixels of a row (lavapipe pays per workgroup,
-// so they must not be tiny). Returns (first x, y, first channel).
-#define PIXELS_PER_GROUP 16
+// so they must not be tiny: 64 against 16 made the pools about 10%
+// faster). Returns (first x, y, first channel). kernels.c
+// POOL_PIXELS_PER_GROUP.
+#define PIXELS_PER_GROUP 64
 #define PIXELS_PER_LANE (PIXELS_PER_GROUP / LANE_CHANNELS)
 ivec3 pixel_and_channel ()
 {
