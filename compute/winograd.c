@@ -5,7 +5,7 @@
 #include "compute/winograd.h"
 
 #define POSITIONS 36            /* 6 x 6 transform positions */
-#define TILES_PER_GROUP 8       /* winograd.glsl */
+#define TILES_PER_GROUP 32       /* winograd.glsl */
 #define CHANNELS_PER_GROUP 32
 
 static guint32

@@ -30,7 +30,7 @@ layout(push_constant) uniform WinogradParams {
 #include "channel_lanes.glsl"
 
 // Runs of TILES_PER_GROUP tiles. Returns (first tile, first channel).
-#define TILES_PER_GROUP 8
+#define TILES_PER_GROUP 32
 #define TILES_PER_LANE (TILES_PER_GROUP / LANE_CHANNELS)
 ivec2 tile_and_channel ()
 {
