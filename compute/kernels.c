@@ -21,7 +21,8 @@ div_up (guint64 a, guint64 b)
 /* One conv_gemm dispatch over the grid of params' phase (npix outputs),
  * `batches` times along workgroup z: the variant with or without the ReLU
  * mask on its reads, with whole-texel reads (VEC4_IN) and stores
- * (VEC4_OUT) where the input and output views allow them. */
+ * (VEC4_OUT, or WIDE_OUT with 8 floats a store) where the input and output
+ * views allow them. */
 static void
 record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
              const IncBuffer *dst, const IncBuffer *mask, const IncConvParams *params,

@@ -157,11 +157,12 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
+      /* The wide-store variants shuffle across lanes, as conv_gemm does. */
       gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
                       i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE ||
                       i == INC_PIPELINE_MASK_GRADIENT_WIDE;
       if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE && !device->use_gemm) ||
-          (wide && !device->wide_stores) ||
+          (wide && !(device->wide_stores && device->use_gemm)) ||
           (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
         continue;
       if (!create_pipeline (device, i, error))
