@@ -270,6 +270,26 @@ choose_kernels (IncDevice *device, const VkPhysicalDeviceSubgroupProperties *sub
   return TRUE;
 }
 
+/* $name as an on/off switch: "0" or "1" sets *on and *asked; unset or
+ * empty leaves both; anything else is an error. */
+static gboolean
+env_switch (const char *name, gboolean *asked, gboolean *on, GError **error)
+{
+  const char *env = g_getenv (name);
+
+  if (env == NULL || *env == '\0')
+    return TRUE;
+  if (strcmp (env, "0") != 0 && strcmp (env, "1") != 0)
+    {
+      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
+                   "%s must be 0 or 1, not '%s'", name, env);
+      return FALSE;
+    }
+  *asked = TRUE;
+  *on = strcmp (env, "1") == 0;
+  return TRUE;
+}
+
 /* Weights as RGBA16F halve their memory and bandwidth, at a relative
  * rounding error of up to 2^-11 per weight. Against the PyTorch reference
  * (tests/test-network.c) InceptionV3 then errs by about 1e-3 in the
@@ -279,18 +299,14 @@ choose_kernels (IncDevice *device, const VkPhysicalDeviceSubgroupProperties *sub
 static gboolean
 choose_weight_format (IncDevice *device, GError **error)
 {
-  const char *env = g_getenv ("INCEPTIONIST_FP16_WEIGHTS");
+  gboolean asked = FALSE, want = FALSE;
   VkFormatProperties format;
 
   device->half_weights = FALSE;
-  if (env == NULL || *env == '\0' || strcmp (env, "0") == 0)
+  if (!env_switch ("INCEPTIONIST_FP16_WEIGHTS", &asked, &want, error))
+    return FALSE;
+  if (!want)
     return TRUE;
-  if (strcmp (env, "1") != 0)
-    {
-      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
-                   "INCEPTIONIST_FP16_WEIGHTS must be 0 or 1, not '%s'", env);
-      return FALSE;
-    }
   vkGetPhysicalDeviceFormatProperties (device->physical, VK_FORMAT_R16G16B16A16_SFLOAT, &format);
   if (!(format.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT))
     {
@@ -311,27 +327,21 @@ choose_weight_format (IncDevice *device, GError **error)
 static gboolean
 choose_store_width (IncDevice *device, GError **error)
 {
-  const char *env = g_getenv ("INCEPTIONIST_WIDE_STORES");
   VkPhysicalDeviceFeatures features;
+  gboolean asked = FALSE, want;
 
   vkGetPhysicalDeviceFeatures (device->physical, &features);
-  device->wide_stores = features.shaderInt64;
-  if (env == NULL || *env == '\0')
-    return TRUE;
-  if (strcmp (env, "0") != 0 && strcmp (env, "1") != 0)
-    {
-      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
-                   "INCEPTIONIST_WIDE_STORES must be 0 or 1, not '%s'", env);
-      return FALSE;
-    }
-  if (strcmp (env, "1") == 0 && !features.shaderInt64)
+  want = features.shaderInt64;
+  if (!env_switch ("INCEPTIONIST_WIDE_STORES", &asked, &want, error))
+    return FALSE;
+  if (asked && want && !features.shaderInt64)
     {
       g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID,
                    "INCEPTIONIST_WIDE_STORES=1: the device '%s' has no 64-bit integers in shaders",
                    device->props.deviceName);
       return FALSE;
     }
-  device->wide_stores = strcmp (env, "1") == 0;
+  device->wide_stores = want;
   return TRUE;
 }
 

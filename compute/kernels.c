@@ -35,8 +35,7 @@ record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
   gboolean masked = (params->flags & INC_CONV_MASK_INPUT) != 0;
   /* 8 floats a store (wide_store.glsl) where the output comes in pairs of
    * texels, batches included. */
-  gboolean wide_out = device->wide_stores && vec4_out && params->cout % 8 == 0 &&
-                      params->out_off % 8 == 0 && params->out_stride % 8 == 0 &&
+  gboolean wide_out = _inc_wide_texels (device, params->cout, params->out_off, params->out_stride) &&
                       params->batch_out % 8 == 0;
   int out = wide_out ? 2 : vec4_out ? 1 : 0;
   /* Indexed by [vec4_in][masked][out]. */
@@ -236,7 +235,7 @@ _inc_record_mask_gradient (IncDevice *device, const IncBuffer *grad, const IncBu
   struct {
     gint32 pixels, off, stride, channels, groups_x;
   } params = { pixels, off, stride, channels, 0 };
-  gboolean wide = device->wide_stores && channels % 8 == 0 && off % 8 == 0 && stride % 8 == 0;
+  gboolean wide = _inc_wide_texels (device, channels, off, stride);
 
   if (!_inc_whole_texels (channels, off, stride))
     return FALSE;

@@ -58,6 +58,14 @@ _inc_whole_texels (int channels, int off, int stride)
   return channels % 4 == 0 && off % 4 == 0 && stride % 4 == 0;
 }
 
+/* Whether such a view also lies in whole pairs of texels, and the device
+ * stores 8 floats at once there (wide_store.glsl). */
+static inline gboolean
+_inc_wide_texels (const IncDevice *device, int channels, int off, int stride)
+{
+  return device->wide_stores && channels % 8 == 0 && off % 8 == 0 && stride % 8 == 0;
+}
+
 typedef enum {
   INC_CONV_KERNEL_AUTO,   /* the device's best */
   INC_CONV_KERNEL_NAIVE,

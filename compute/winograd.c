@@ -115,8 +115,8 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   };
   gboolean in_vec4 = _inc_whole_texels (p->cin, p->in_off, p->in_stride);
   _inc_device_label (device, "winograd input transform", layer, 0.0);
-  /* 8 floats a store where channels come in whole pairs of texels. */
-  gboolean in_wide = in_vec4 && device->wide_stores && p->cin % 8 == 0;
+  /* 8 floats a store into the scratch, whose pixels are cin floats apart. */
+  gboolean in_wide = in_vec4 && _inc_wide_texels (device, p->cin, 0, p->cin);
   _inc_dispatch (device, in_wide ? INC_PIPELINE_WINOGRAD_INPUT_WIDE
                          : in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
@@ -148,8 +148,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   };
   gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
   _inc_device_label (device, "winograd output transform", layer, 0.0);
-  gboolean out_wide = out_vec4 && device->wide_stores && p->cout % 8 == 0 &&
-                      p->out_off % 8 == 0 && p->out_stride % 8 == 0;
+  gboolean out_wide = _inc_wide_texels (device, p->cout, p->out_off, p->out_stride);
   _inc_dispatch (device, out_wide ? INC_PIPELINE_WINOGRAD_OUTPUT_WIDE
                          : out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,

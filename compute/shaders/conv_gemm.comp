@@ -70,43 +70,43 @@ layout(binding = 2) buffer Dst { float dst[]; };
   MAC_LANE (0, x, b) MAC_LANE (1, x, b) MAC_LANE (2, x, b) MAC_LANE (3, x, b) \
   MAC_LANE (4, x, b) MAC_LANE (5, x, b) MAC_LANE (6, x, b) MAC_LANE (7, x, b)
 
-#ifdef WIDE_OUT
-// Finishes and stores the pixels at (qx, qy) and, if `second`, the next;
-// advances (qx, qy) past them.
-void write_pair (vec4 v0, vec4 v1, bool second, inout int qx, inout int qy, int pw, vec4 bias,
-                 bool relu, bool accumulate, int base)
+// The float index of the block's next output pixel, walking the phase's
+// grid (qx, qy) without a division per pixel.
+int next_pixel (inout int qx, inout int qy, int pw)
 {
-  int o0 = ((qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x) * p.out_stride;
+  int pix = (qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x;
   if (++qx == pw)
     {
       qx = 0;
       qy++;
     }
+  return pix * p.out_stride;
+}
+
+#if defined(VEC4_OUT) || defined(WIDE_OUT)
+// An accumulator made output at float index o: bias, ReLU, and what the
+// output holds when adding into it.
+vec4 finish (vec4 v, int o, vec4 bias, bool relu, bool accumulate)
+{
+  v += bias;
+  if (relu)
+    v = max (v, vec4 (0.0));
+  if (accumulate)
+    v += texelFetch (dst_in4, o >> 2);
+  return v;
+}
+#endif
+
+#ifdef WIDE_OUT
+// Stores the block's next pixel and, if `second`, the one after it.
+void write_pair (vec4 v0, vec4 v1, bool second, inout int qx, inout int qy, int pw, vec4 bias,
+                 bool relu, bool accumulate, int base)
+{
+  int o0 = next_pixel (qx, qy, pw) + base;
   int o1 = o0;
   if (second)
-    {
-      o1 = ((qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x) * p.out_stride;
-      if (++qx == pw)
-        {
-          qx = 0;
-          qy++;
-        }
-    }
-  o0 += base;
-  o1 += base;
-  v0 += bias;
-  v1 += bias;
-  if (relu)
-    {
-      v0 = max (v0, vec4 (0.0));
-      v1 = max (v1, vec4 (0.0));
-    }
-  if (accumulate)
-    {
-      v0 += texelFetch (dst_in4, o0 >> 2);
-      v1 += texelFetch (dst_in4, o1 >> 2);
-    }
-  store_pair (o0, v0, o1, v1);
+    o1 = next_pixel (qx, qy, pw) + base;
+  store_pair (o0, finish (v0, o0, bias, relu, accumulate), o1, finish (v1, o1, bias, relu, accumulate));
 }
 #endif
 
@@ -234,7 +234,6 @@ void main ()
   bool relu = (p.flags & FLAG_RELU) != 0;
   bool accumulate = (p.flags & FLAG_ACCUMULATE) != 0;
   int nc = min (4, p.cout - co4 * 4);
-  // Walk the block's pixels without a division per pixel.
   int q = pb * PIXELS;
   ivec2 qq = div_mod (q, pw);
   int qy = qq.x, qx = qq.y;
@@ -254,21 +253,13 @@ void main ()
 #else
   for (int j = 0; j < jn; j++)
     {
-      int pix = (qy * p.out_step + p.phase_y) * p.out_w + qx * p.out_step + p.phase_x;
-      if (++qx == pw)
-        {
-          qx = 0;
-          qy++;
-        }
+      int o = next_pixel (qx, qy, pw) + out_off + co4 * 4;
+#ifdef VEC4_OUT
+      dst4[o >> 2] = finish (acc[j], o, bias, relu, accumulate);
+#else
       vec4 v = acc[j] + bias;
       if (relu)
         v = max (v, vec4 (0.0));
-      int o = pix * p.out_stride + out_off + co4 * 4;
-#ifdef VEC4_OUT
-      if (accumulate)
-        v += texelFetch (dst_in4, o >> 2);
-      dst4[o >> 2] = v;
-#else
       for (int c = 0; c < nc; c++)
         {
           if (accumulate)

@@ -28,6 +28,29 @@ layout(binding = 1) uniform samplerBuffer weights;  // RGBA texels: the bias
 #define STORE(img, i, v) imageStore (img, i, vec4 (v))
 #endif
 
+// Takes input value v at window position `here` into an average's sum or
+// a maximum (and its position). The first maximum in scan order wins:
+// strictly greater.
+void take (VALUE v, float here, inout VALUE acc, inout VALUE best)
+{
+  if (p.mode == MODE_AVG)
+    acc += v;
+  else
+    {
+#ifdef VEC4
+      bvec4 gt = greaterThan (v, acc);
+      best = mix (best, vec4 (here), gt);
+      acc = mix (acc, v, gt);
+#else
+      if (v > acc)
+        {
+          best = here;
+          acc = v;
+        }
+#endif
+    }
+}
+
 // Writes one output (and, for max pools, its argmax): an average divides
 // by the count of real pixels in the window, then adds the bias, ReLU.
 void finish (int oy, int ox, int c, VALUE acc, VALUE best, int ya, int yb, int x0, VALUE bias,
@@ -81,30 +104,15 @@ void main ()
               {
                 int y = y0 + i, x = x0 + j;
                 inside[i * 3 + j] = y >= 0 && y < p.in_h && x >= 0 && x < p.in_w;
-                // Taps outside read the first pixel, and are left out.
+                // Taps outside read the first pixel instead.
                 v[i * 3 + j] = FETCH (inside[i * 3 + j] ? in_index (y, x, c) : in_index (0, 0, c));
               }
-          VALUE acc = VALUE (p.mode == MODE_MAX ? -3.0e38 : 0.0);
+          // Taps outside count as the empty window's value, changing nothing.
+          VALUE empty = VALUE (p.mode == MODE_MAX ? -3.0e38 : 0.0);
+          VALUE acc = empty;
           VALUE best = VALUE (0.0);
           for (int k = 0; k < 9; k++)
-            {
-              if (p.mode == MODE_AVG)
-                acc += inside[k] ? v[k] : VALUE (0.0);
-              else
-                {
-#ifdef VEC4
-                  bvec4 gt = inside[k] ? greaterThan (v[k], acc) : bvec4 (false);
-                  best = mix (best, VALUE (float (k)), gt);
-                  acc = mix (acc, v[k], gt);
-#else
-                  if (inside[k] && v[k] > acc)
-                    {
-                      best = float (k);
-                      acc = v[k];
-                    }
-#endif
-                }
-            }
+            take (inside[k] ? v[k] : empty, float (k), acc, best);
           finish (oy, ox, c, acc, best, ya, yb, x0, bias, relu);
         }
       return;
@@ -118,27 +126,7 @@ void main ()
       VALUE best = VALUE (0.0);
       for (int y = ya; y < yb; y++)
         for (int x = xa; x < xb; x++)
-          {
-            VALUE v = FETCH (in_index (y, x, c));
-            if (p.mode == MODE_AVG)
-              acc += v;
-            else
-              {
-                // The first maximum in scan order wins: strictly greater.
-                VALUE here = VALUE (float ((y - y0) * p.kw + (x - x0)));
-#ifdef VEC4
-                bvec4 gt = greaterThan (v, acc);
-                best = mix (best, here, gt);
-                acc = mix (acc, v, gt);
-#else
-                if (v > acc)
-                  {
-                    best = here;
-                    acc = v;
-                  }
-#endif
-              }
-          }
+          take (FETCH (in_index (y, x, c)), float ((y - y0) * p.kw + (x - x0)), acc, best);
       finish (oy, ox, c, acc, best, ya, yb, x0, bias, relu);
     }
 }
