@@ -3,6 +3,7 @@
 
 #include "compute/kernels.h"
 #include "compute/winograd.h"
+#include "compute/col2im.h"
 
 typedef struct {
   gint32 forward;   /* texel offset of the forward kernel, or -1 */
@@ -10,14 +11,16 @@ typedef struct {
   gint32 backward;  /* texel offset of the backward-data kernel */
   gint32 winograd_backward;  /* transformed backward-data kernels
                                 (winograd.h), or -1 */
+  gint32 col2im_backward;    /* the kernel as col2im.h's columns, or -1 */
 } IncNodeWeights;
 
-/* Scratch buffers of the executor (winograd.h, pass-fuse.c). */
+/* Scratch buffers of the executor (winograd.h, col2im.h, pass-fuse.c). */
 typedef enum {
   INC_SCRATCH_WINOGRAD_INPUT,
   INC_SCRATCH_WINOGRAD_PRODUCTS,
   INC_SCRATCH_FUSED_ACT,
   INC_SCRATCH_FUSED_GRAD,
+  INC_SCRATCH_COLUMNS,
   INC_N_SCRATCH
 } IncScratch;
 
@@ -28,6 +31,8 @@ struct _IncNetwork {
   IncNodeWeights *offsets;    /* per node */
   gboolean        winograd;   /* 3x3 stride-1 backward-data convolutions
                                  as Winograd */
+  gboolean        col2im;     /* narrow backward-data convolutions as
+                                 columns and a gather */
   /* Shared by every pass of the network: a pass records and submits before
    * another runs (a device serves one thread), so no two passes' data
    * ever meet in them, and the memory is paid once, not per pass size. */

@@ -90,6 +90,10 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
    * $INCEPTIONIST_WINOGRAD=0 turns the path off, for comparisons. */
   network->winograd = device->use_gemm && !device->half_weights &&
                       g_strcmp0 (g_getenv ("INCEPTIONIST_WINOGRAD"), "0") != 0;
+  /* Likewise $INCEPTIONIST_COL2IM=0 for the narrow backward convolutions
+   * (col2im.h): they then run on conv_narrow.comp. */
+  network->col2im = device->use_gemm &&
+                    g_strcmp0 (g_getenv ("INCEPTIONIST_COL2IM"), "0") != 0;
 
   /* First the layout, then one upload. */
   for (guint i = 0; i < model->n_nodes; i++)
@@ -97,7 +101,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       const IncNode *n = &model->nodes[i];
       IncNodeWeights *o = &network->offsets[i];
 
-      o->forward = o->bias = o->backward = o->winograd_backward = -1;
+      o->forward = o->bias = o->backward = o->winograd_backward = o->col2im_backward = -1;
       if (n->op != INC_OP_CONV)
         continue;
       if (total / 4 > G_MAXINT32 / 2)
@@ -116,6 +120,11 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
         {
           o->winograd_backward = (gint32) (total / 4);
           total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, NULL);
+        }
+      if (network->col2im && _inc_col2im_applies (n))
+        {
+          o->col2im_backward = (gint32) (total / 4);
+          total += _inc_pack_col2im_weights (NULL, n->kh, n->kw, n->cin, n->cout, NULL);
         }
     }
 
@@ -141,6 +150,9 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       if (o->winograd_backward >= 0)
         _inc_pack_winograd_weights (kernel, n->cin, n->cout,
                                     packed + (gsize) o->winograd_backward * 4);
+      if (o->col2im_backward >= 0)
+        _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,
+                                  packed + (gsize) o->col2im_backward * 4);
     }
   total = MAX (total, 4);
   if (device->half_weights)

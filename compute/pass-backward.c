@@ -168,7 +168,8 @@ upload_seeds (IncPass *pass, Term *terms, guint n_terms, GError **error)
 static gboolean
 mask_first (IncPass *pass, guint node, const IncConvParams *p)
 {
-  if (!pass->device->use_gemm || pass->device->use_tiled || pass->winograd_backward[node])
+  if (!pass->device->use_gemm || pass->device->use_tiled || pass->winograd_backward[node] ||
+      pass->col2im_backward[node])
     return FALSE;
   int taps = p->kh * p->kw / (p->up * p->up);
   int blocks = (p->cout + 31) / 32;

@@ -25,6 +25,9 @@ struct _IncPass {
   /* Per node: its backward-data convolution runs as Winograd
    * (winograd.h), through the network's scratch buffers. */
   gboolean   *winograd_backward;
+  /* Per node: its backward-data convolution runs as columns and a gather
+   * (col2im.h), through the network's scratch buffer. */
+  gboolean   *col2im_backward;
   /* Per node: a 1x1 convolution with its average pool moved behind it
    * (pass-fuse.c), through the network's scratch buffers. */
   gboolean   *fused;

@@ -162,6 +162,34 @@ plan_winograd (IncPass *pass, GError **error)
                                        product_floats * sizeof (float), error);
 }
 
+/* Likewise the narrow backward-data convolutions that run as columns and
+ * a gather (col2im.h), where Winograd does not already run them. */
+static gboolean
+plan_col2im (IncPass *pass, GError **error)
+{
+  gsize floats = 0;
+
+  pass->col2im_backward = g_new0 (gboolean, pass->n_nodes);
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      IncConvParams p;
+
+      if (!pass->needed[i] || pass->network->offsets[i].col2im_backward < 0 ||
+          pass->winograd_backward[i])
+        continue;
+      _inc_pass_conv_params (pass, i, TRUE, &p);
+      gsize n = _inc_col2im_scratch (&p);
+      if (n > INC_COL2IM_MAX_SCRATCH_FLOATS)
+        continue;  /* too large: this one runs directly */
+      pass->col2im_backward[i] = TRUE;
+      floats = MAX (floats, n);
+    }
+  if (floats == 0)
+    return TRUE;
+  return _inc_network_reserve_scratch (pass->network, INC_SCRATCH_COLUMNS,
+                                       floats * sizeof (float), error);
+}
+
 void
 _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncConvParams *p,
                        const IncBuffer *src, const IncBuffer *dst, const IncBuffer *mask)
@@ -171,6 +199,10 @@ _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncCo
                           pass->network->offsets[node].winograd_backward,
                           &pass->network->scratch[INC_SCRATCH_WINOGRAD_INPUT],
                           &pass->network->scratch[INC_SCRATCH_WINOGRAD_PRODUCTS]);
+  else if (backward && pass->col2im_backward[node])
+    _inc_record_col2im (pass->device, src, mask, &pass->network->weights, dst, p,
+                        pass->network->offsets[node].col2im_backward,
+                        &pass->network->scratch[INC_SCRATCH_COLUMNS]);
   else
     _inc_record_conv (pass->device, INC_CONV_KERNEL_AUTO, src, &pass->network->weights,
                       dst, mask, p);
@@ -221,7 +253,8 @@ inc_pass_new (IncNetwork *network, int height, int width,
   pass->argmax = g_new0 (IncBuffer, pass->n_nodes);
 
   if (!compute_shapes (pass, error) || !assign_views (pass, error) ||
-      !_inc_pass_plan_fusion (pass, layers, error) || !plan_winograd (pass, error))
+      !_inc_pass_plan_fusion (pass, layers, error) || !plan_winograd (pass, error) ||
+      !plan_col2im (pass, error))
     return NULL;
 
   for (guint i = 0; i < pass->n_nodes; i++)
@@ -285,6 +318,7 @@ inc_pass_free (IncPass *pass)
   if (pass->seed.buffer)
     _inc_buffer_clear (pass->device, &pass->seed);
   g_free (pass->winograd_backward);
+  g_free (pass->col2im_backward);
   g_free (pass->fused);
   g_free (pass->views);
   g_free (pass->needed);

@@ -25,6 +25,7 @@
 #include "shaders/conv_narrow.spv.h"
 #include "shaders/conv_narrow_vec4.spv.h"
 #include "shaders/conv_tiled.spv.h"
+#include "shaders/col2im.spv.h"
 #include "shaders/pool_forward.spv.h"
 #include "shaders/pool_backward.spv.h"
 #include "shaders/winograd_input.spv.h"
@@ -70,6 +71,7 @@ static const struct {
   [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
   [INC_PIPELINE_CONV_NARROW_VEC4] = { conv_narrow_vec4_spv, sizeof conv_narrow_vec4_spv },
   [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
+  [INC_PIPELINE_COL2IM] = { col2im_spv, sizeof col2im_spv },
   [INC_PIPELINE_POOL_FORWARD] = { pool_forward_spv, sizeof pool_forward_spv },
   [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },
   [INC_PIPELINE_WINOGRAD_INPUT] = { winograd_input_spv, sizeof winograd_input_spv },
@@ -157,11 +159,14 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
-      /* The wide-store variants shuffle across lanes, as conv_gemm does. */
+      /* The wide-store variants shuffle across lanes, as conv_gemm does;
+       * col2im.comp only ever follows conv_gemm. */
       gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
                       i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE ||
                       i == INC_PIPELINE_MASK_GRADIENT_WIDE;
-      if ((i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE && !device->use_gemm) ||
+      gboolean gemm = (i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
+                      i == INC_PIPELINE_COL2IM;
+      if ((gemm && !device->use_gemm) ||
           (wide && !(device->wide_stores && device->use_gemm)) ||
           (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
         continue;

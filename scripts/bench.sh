@@ -5,9 +5,9 @@
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
 # --preset tf-tutorial instead times the whole tf-tutorial recipe on
-# data/sample.jpg (5 octaves x 100 steps, about 15 minutes here): ours as
-# shipped (512-px tiles with roll), ours untiled, and the PyTorch peer
-# (untiled, as its implementation is).
+# data/sample.jpg (5 octaves x 100 steps; four runs, many minutes): ours
+# and the PyTorch peer's, each with the recipe's 512-px tiles (32-px halo,
+# random roll per step) and untiled (--tile 0, no roll).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     --preset) [ $# -ge 2 ] || die "--preset needs a name"
               preset=$2; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
-    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -92,19 +92,27 @@ if [ -n "$preset" ]; then
             "$cli" dream "$image" -o "$out/tiled.png" --preset "$preset") || exit 1
   untiled=$(time_side "inceptionist (untiled)" \
               "$cli" dream "$image" -o "$out/untiled.png" --preset "$preset" --tile 0) || exit 1
-  echo "== pytorch: torch_bench.py --preset $preset" >&2
-  "$python" "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
-      --model-dir "$model_dir" >"$log" 2>&1 || { cat "$log" >&2; die "pytorch failed"; }
-  cat "$log" >&2
-  theirs=$(sed -n 's/^seconds_total=\([0-9.]*\)[[:space:]]*$/\1/p' "$log" | tail -n 1)
-  [ -n "$theirs" ] || die "pytorch printed no seconds_total= line"
+  # The peer times itself (seconds_total= excludes loading the model).
+  torch_total () {
+    echo "== pytorch (tile $1): torch_bench.py --preset $preset --tile $1" >&2
+    "$python" "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
+        --model-dir "$model_dir" --tile "$1" >"$log" 2>&1 || { cat "$log" >&2; die "pytorch failed"; }
+    cat "$log" >&2
+    value=$(sed -n 's/^seconds_total=\([0-9.]*\)[[:space:]]*$/\1/p' "$log" | tail -n 1)
+    [ -n "$value" ] || die "pytorch printed no seconds_total= line"
+    echo "$value"
+  }
+  # 512: the recipe's tile (core/recipe.c), as our first run uses.
+  theirs_tiled=$(torch_total 512) || exit 1
+  theirs=$(torch_total 0) || exit 1
   echo
   echo "preset $preset on data/sample.jpg"
   printf '%-24s seconds_total=%s\n' "inceptionist (tiles)" "$tiled"
   printf '%-24s seconds_total=%s\n' "inceptionist (untiled)" "$untiled"
+  printf '%-24s seconds_total=%s\n' "pytorch (tiles)" "$theirs_tiled"
   printf '%-24s seconds_total=%s\n' "pytorch (untiled)" "$theirs"
-  awk -v a="$tiled" -v u="$untiled" -v b="$theirs" 'BEGIN {
-    printf "%-24s %.2fx\n", "ratio (tiles)", a / b
+  awk -v a="$tiled" -v u="$untiled" -v bt="$theirs_tiled" -v b="$theirs" 'BEGIN {
+    printf "%-24s %.2fx\n", "ratio (tiles)", a / bt
     printf "%-24s %.2fx\n", "ratio (untiled)", u / b }'
   exit 0
 fi

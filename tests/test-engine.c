@@ -76,6 +76,7 @@ typedef struct {
   const char *kernel;   /* naive, gemm, tiled */
   gboolean half;        /* fp16 weights */
   gboolean vec4_stores; /* INCEPTIONIST_WIDE_STORES=0 */
+  gboolean narrow;      /* INCEPTIONIST_COL2IM=0: conv_narrow.comp */
 } Case;
 
 /* Opens the device with the case's kernel and weight format, and checks
@@ -88,6 +89,11 @@ open_variant (const Case *tc)
 
   g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
   g_setenv ("INCEPTIONIST_FP16_WEIGHTS", tc->half ? "1" : "0", TRUE);
+  /* Read when the case builds its network: kept for the whole case. */
+  if (tc->narrow)
+    g_setenv ("INCEPTIONIST_COL2IM", "0", TRUE);
+  else
+    g_unsetenv ("INCEPTIONIST_COL2IM");
   if (tc->vec4_stores)
     g_setenv ("INCEPTIONIST_WIDE_STORES", "0", TRUE);
   device = inc_device_open (-1, &error);
@@ -416,8 +422,10 @@ int
 main (int argc, char **argv)
 {
   static const int sizes[][2] = { { 7, 5 }, { 23, 17 }, { 12, 31 } };
-  /* gemm-vec4-stores: gemm with INCEPTIONIST_WIDE_STORES=0. */
-  static const char *kernels[] = { "naive", "gemm", "gemm-vec4-stores", "tiled" };
+  /* gemm-vec4-stores: gemm with INCEPTIONIST_WIDE_STORES=0; gemm-narrow:
+   * gemm with the backward pass into the 3-channel input on conv_narrow
+   * instead of col2im (INCEPTIONIST_COL2IM=0). */
+  static const char *kernels[] = { "naive", "gemm", "gemm-vec4-stores", "gemm-narrow", "tiled" };
   static Case cases[G_N_ELEMENTS (sizes) * G_N_ELEMENTS (kernels) * 2];
   guint n = 0;
   int status;
@@ -429,8 +437,9 @@ main (int argc, char **argv)
         {
           Case *c = &cases[n++];
           gboolean vec4_stores = g_str_has_suffix (kernels[k], "-vec4-stores");
-          *c = (Case) { sizes[s][0], sizes[s][1], vec4_stores ? "gemm" : kernels[k], half,
-                        vec4_stores };
+          gboolean narrow = g_str_has_suffix (kernels[k], "-narrow");
+          *c = (Case) { sizes[s][0], sizes[s][1], vec4_stores || narrow ? "gemm" : kernels[k], half,
+                        vec4_stores, narrow };
           g_autofree char *variant = g_strdup_printf ("%s%s/%dx%d", kernels[k], half ? "-fp16" : "",
                                                       c->h, c->w);
           g_autofree char *fwd = g_strconcat ("/engine/forward/", variant, NULL);
@@ -446,6 +455,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/variant-choice", test_variant_choice);
   g_test_add_func ("/engine/errors", test_errors);
   status = g_test_run ();
+  g_unsetenv ("INCEPTIONIST_COL2IM");
   g_clear_pointer (&expected_cache, g_hash_table_unref);
   return status;
 }

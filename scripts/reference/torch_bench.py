@@ -8,8 +8,15 @@ to [-1, 1].  float32, NCHW, BatchNormalization folded into the convolutions.
   torch_bench.py [--size 512] [--layers mixed3,mixed5] [--steps 5]
       prints seconds_per_step=<median> last
   torch_bench.py --preset tf-tutorial --image PATH [--steps-per-octave 100]
-      the TensorFlow tutorial's octave recipe without tiles or roll;
-      prints seconds_total=<value> last
+                 [--tile N]
+      the TensorFlow tutorial's octave recipe; prints seconds_total=<value>
+      last.  --tile 0 (default): whole image, no roll.  --tile N: each step
+      as inceptionist's (core/dream.c, core/dream-tiles.c, core/tiler.c):
+      roll the image by a seeded uniform shift in [-N, N) per axis, split it
+      into ceil(side / N) tiles per axis with equal cores and a 32-px halo,
+      one forward + backward per tile, each tile's gradient weighted by its
+      input's share of the image and kept on its core, roll back, then the
+      same normalisation and update over the whole gradient.
 """
 
 import argparse
@@ -28,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nsfwjs_model  # noqa: E402
 
 STEP_SIZE = 0.01
+TILE_HALO = 32  # INC_DREAM_TILE_HALO
 
 
 def parse_layers(text):
@@ -41,17 +49,91 @@ def parse_layers(text):
     return out
 
 
-def make_step(graph, layers, step_size=STEP_SIZE):
+def plan_axis(length, tile, halo, min_input):
+    """core/tiler.c's plan_axis: [(start, size, core_start, core_size)]."""
+    n = 1 if tile <= 0 or length <= tile else -(-length // tile)
+    spans = []
+    for i in range(n):
+        # Equal cores: the remainder is spread, not left as a sliver.
+        c0, c1 = length * i // n, length * (i + 1) // n
+        s0, s1 = max(c0 - halo, 0), min(c1 + halo, length)
+        want = min(min_input, length)
+        if s1 - s0 < want:  # too small for the layers: grow inside the image
+            s0 = max(s0 - (want - (s1 - s0) + 1) // 2, 0)
+            s1 = min(s0 + want, length)
+            s0 = s1 - want
+        spans.append((s0, s1 - s0, c0, c1 - c0))
+    return spans
+
+
+def tile_plan(width, height, tile, halo=TILE_HALO, min_input=1):
+    """inc_tiler_plan, row-major: [(x, y, w, h, core_x, core_y, core_w, core_h)]."""
+    xs = plan_axis(width, tile, halo, min_input)
+    ys = plan_axis(height, tile, halo, min_input)
+    return [(x, y, w, h, cx, cy, cw, ch)
+            for y, h, cy, ch in ys for x, w, cx, cw in xs]
+
+
+def min_input_side(graph, names):
+    """The C engine's min_input_side (the tiler's min_input): the smallest
+    square input giving every layer >= 1 position, from the layers' windows
+    as core/model.c's out_dim counts them (no forward passes needed)."""
+    def dim(v, k, s, same):
+        return -(-v // s) if same else ((v - k) // s + 1 if v >= k else 0)
+
+    def side(s):
+        out = {}
+        for layer in graph.layers:  # topological order
+            c = layer["config"]
+            v = min((out[i] for i in graph.inputs[layer["name"]]), default=s)
+            k = c.get("kernel_size") or c.get("pool_size")
+            if k and v >= 1:
+                st, same = c.get("strides") or k, c["padding"] == "same"
+                v = min(dim(v, k[0], st[0], same), dim(v, k[1], st[1], same))
+            out[layer["name"]] = v
+        return min(out[n] for n in names)
+
+    for s in range(1, 4097):
+        if side(s) >= 1:
+            return s
+    raise ValueError("no input side up to 4096 reaches " + ",".join(names))
+
+
+def make_step(graph, layers, step_size=STEP_SIZE, tile=0, min_input=1, rng=None):
+    """tile <= 0: one pass over the whole image.  tile > 0: inceptionist's
+    tiled step (see the module docstring); rng draws the roll."""
     names = [n for n, _ in layers]
 
-    def step(img):
-        x = img.detach().requires_grad_(True)
+    def grad_of(x):
+        x = x.detach().requires_grad_(True)
         acts = graph.run(x, names)
         loss = sum(w * acts[n].mean() for n, w in layers)
         (g,) = torch.autograd.grad(loss, x)
+        return g, float(loss)
+
+    def step(img):
+        if tile <= 0:
+            g, loss = grad_of(img)
+        else:
+            height, width = img.shape[2:]
+            area = float(width * height)
+            # core/dream.c: g_rand_int_range (-tile, tile), x then y.
+            sx, sy = (int(v) for v in rng.randint(-tile, tile, size=2))
+            rolled = torch.roll(img, (sy, sx), dims=(2, 3))
+            g, loss = torch.empty_like(img), 0.0
+            for x, y, w, h, cx, cy, cw, ch in tile_plan(width, height, tile,
+                                                         TILE_HALO, min_input):
+                tg, tl = grad_of(rolled[:, :, y:y + h, x:x + w])
+                # The tile's loss is a mean over its own positions: weighted
+                # by its input's share of the image it stands for the whole
+                # image's gradient.  The loss is weighted by core area.
+                g[:, :, cy:cy + ch, cx:cx + cw] = (w * h / area) * \
+                    tg[:, :, cy - y:cy - y + ch, cx - x:cx - x + cw]
+                loss += tl * cw * ch / area
+            g = torch.roll(g, (-sy, -sx), dims=(2, 3))
         g = g / (g.std(unbiased=False) + 1e-8)
         with torch.no_grad():
-            return torch.clamp(img + step_size * g, -1.0, 1.0), float(loss)
+            return torch.clamp(img + step_size * g, -1.0, 1.0), loss
 
     return step
 
@@ -78,8 +160,11 @@ def resize(img, h, w):
     return F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)
 
 
-def run_tf_tutorial(graph, img_hwc, layers, steps_per_octave, octaves, scale):
-    step = make_step(graph, layers)
+def run_tf_tutorial(graph, img_hwc, layers, steps_per_octave, octaves, scale,
+                    tile=0, seed=0):
+    min_input = min_input_side(graph, [n for n, _ in layers]) if tile > 0 else 1
+    step = make_step(graph, layers, tile=tile, min_input=min_input,
+                     rng=np.random.RandomState(seed))
     img = nsfwjs_model.hwc_to_nchw(img_hwc, torch.float32)
     base = np.array(img.shape[2:], dtype=np.float32)
     t0 = time.perf_counter()
@@ -90,8 +175,9 @@ def run_tf_tutorial(graph, img_hwc, layers, steps_per_octave, octaves, scale):
         ts = time.perf_counter()
         for _ in range(steps_per_octave):
             img, loss = step(img)
-        print("octave %+d: %dx%d, %d steps, %.3f s, loss %.5f" % (
-            octave, w, h, steps_per_octave, time.perf_counter() - ts, loss), flush=True)
+        print("octave %+d: %dx%d, %d tiles, %d steps, %.3f s, loss %.5f" % (
+            octave, w, h, len(tile_plan(int(w), int(h), tile)), steps_per_octave,
+            time.perf_counter() - ts, loss), flush=True)
     img = resize(img, int(base[0]), int(base[1]))
     return img, time.perf_counter() - t0
 
@@ -117,6 +203,8 @@ def main():
     ap.add_argument("--image", help="input image (or .npy in [-1, 1]) for --preset")
     ap.add_argument("--max-dim", type=int, default=0, help="shrink the image first")
     ap.add_argument("--steps-per-octave", type=int, default=100)
+    ap.add_argument("--tile", type=int, default=0,
+                    help="--preset: tile side as inceptionist's --tile (0 = untiled)")
     ap.add_argument("--output", help="write the --preset result (PNG or .npy)")
     args = ap.parse_args()
 
@@ -124,6 +212,8 @@ def main():
         ap.error("--size must be >= 75, --steps and --threads >= 1")
     if args.preset and not args.image:
         ap.error("--preset needs --image")
+    if args.tile < 0:
+        ap.error("--tile must be >= 0")
     layers = parse_layers(args.layers)
     torch.set_num_threads(args.threads)
     model_dir = args.model_dir or nsfwjs_model.default_model_dir()
@@ -141,7 +231,7 @@ def main():
         img = load_image(args.image, args.max_dim)
         print("image %dx%d" % (img.shape[1], img.shape[0]), flush=True)
         out, total = run_tf_tutorial(graph, img, layers, args.steps_per_octave,
-                                     range(-2, 3), 1.3)
+                                     range(-2, 3), 1.3, args.tile, args.seed)
         if args.output:
             save_output(args.output, out)
         print("seconds_total=%.3f" % total)
