@@ -153,8 +153,14 @@ _inc_record_pool (IncDevice *device, const IncBuffer *weights, const IncBuffer *
                   const IncBuffer *dst, const IncBuffer *argmax, const IncPoolParams *params)
 {
   gboolean vec4 = pool_vec4 (params);
+  /* 3x3 max pools at stride 2 share columns between neighbouring windows
+   * (pool_forward.comp MAX_3X3_S2). */
+  gboolean max_3x3s2 = vec4 && params->mode == INC_POOL_MAX && params->kh == 3 &&
+                       params->kw == 3 && params->stride == 2 && params->bias_off < 0;
+  IncPipelineId pipeline = max_3x3s2 ? INC_PIPELINE_MAXPOOL_3X3S2_VEC4
+                           : vec4 ? INC_PIPELINE_POOL_FORWARD_VEC4 : INC_PIPELINE_POOL_FORWARD;
 
-  _inc_dispatch (device, vec4 ? INC_PIPELINE_POOL_FORWARD_VEC4 : INC_PIPELINE_POOL_FORWARD,
+  _inc_dispatch (device, pipeline,
                  &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux_out = argmax,
                                   .vec4 = vec4 },
                  params, sizeof *params,

@@ -1,5 +1,6 @@
 /* test-pools.c: the pools where every channel count, offset and stride is
- * a multiple of 4 (the shaders' 4-channel path), inside concatenations,
+ * a multiple of 4 (the shaders' 4-channel path, and the 3x3 stride-2 max
+ * pool's shared columns), inside concatenations,
  * InceptionV3's pool-branch pattern (average pool 3x3 'same' feeding a 1x1
  * convolution, run with the pool moved behind the convolution when the
  * pool's output is not asked for), and 3x3 stride-1 convolutions ('same' and 'valid', aligned
