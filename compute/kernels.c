@@ -153,11 +153,15 @@ _inc_record_pool (IncDevice *device, const IncBuffer *weights, const IncBuffer *
                   const IncBuffer *dst, const IncBuffer *argmax, const IncPoolParams *params)
 {
   gboolean vec4 = pool_vec4 (params);
-  /* 3x3 max pools at stride 2 share columns between neighbouring windows
-   * (pool_forward.comp MAX_3X3_S2). */
+  /* 3x3 max pools at stride 2 and average pools at stride 1 share
+   * columns between neighbouring windows (pool_forward.comp MAX_3X3_S2,
+   * AVG_3X3_S1). */
   gboolean max_3x3s2 = vec4 && params->mode == INC_POOL_MAX && params->kh == 3 &&
                        params->kw == 3 && params->stride == 2 && params->bias_off < 0;
+  gboolean avg_3x3s1 = vec4 && params->mode == INC_POOL_AVG && params->kh == 3 &&
+                       params->kw == 3 && params->stride == 1;
   IncPipelineId pipeline = max_3x3s2 ? INC_PIPELINE_MAXPOOL_3X3S2_VEC4
+                           : avg_3x3s1 ? INC_PIPELINE_AVGPOOL_3X3S1_VEC4
                            : vec4 ? INC_PIPELINE_POOL_FORWARD_VEC4 : INC_PIPELINE_POOL_FORWARD;
 
   _inc_dispatch (device, pipeline,
@@ -213,7 +217,10 @@ _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuff
       return;
     }
 
-  _inc_dispatch (device, vec4 ? INC_PIPELINE_POOL_BACKWARD_VEC4 : INC_PIPELINE_POOL_BACKWARD,
+  /* 3x3 windows at stride 1 share columns (pool_backward.comp AVG_3X3_S1). */
+  gboolean avg_3x3s1 = vec4 && params->kh == 3 && params->kw == 3 && params->stride == 1;
+  _inc_dispatch (device, avg_3x3s1 ? INC_PIPELINE_AVGPOOL_3X3S1_BACKWARD_VEC4
+                         : vec4 ? INC_PIPELINE_POOL_BACKWARD_VEC4 : INC_PIPELINE_POOL_BACKWARD,
                  &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = vec4 },
                  params, sizeof *params,
                  div_up (params->channels, CHANNEL_WORKGROUP) *

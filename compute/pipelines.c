@@ -36,6 +36,8 @@
 #include "shaders/winograd_output_wide.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
 #include "shaders/maxpool_3x3s2_vec4.spv.h"
+#include "shaders/avgpool_3x3s1_vec4.spv.h"
+#include "shaders/avgpool_3x3s1_backward_vec4.spv.h"
 #include "shaders/pool_backward_vec4.spv.h"
 #include "shaders/maxpool_scatter.spv.h"
 #include "shaders/maxpool_scatter_vec4.spv.h"
@@ -83,6 +85,9 @@ static const struct {
   [INC_PIPELINE_WINOGRAD_OUTPUT_WIDE] = { winograd_output_wide_spv, sizeof winograd_output_wide_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
   [INC_PIPELINE_MAXPOOL_3X3S2_VEC4] = { maxpool_3x3s2_vec4_spv, sizeof maxpool_3x3s2_vec4_spv },
+  [INC_PIPELINE_AVGPOOL_3X3S1_VEC4] = { avgpool_3x3s1_vec4_spv, sizeof avgpool_3x3s1_vec4_spv },
+  [INC_PIPELINE_AVGPOOL_3X3S1_BACKWARD_VEC4] = { avgpool_3x3s1_backward_vec4_spv,
+                                                 sizeof avgpool_3x3s1_backward_vec4_spv },
   [INC_PIPELINE_POOL_BACKWARD_VEC4] = { pool_backward_vec4_spv, sizeof pool_backward_vec4_spv },
   [INC_PIPELINE_MAXPOOL_SCATTER] = { maxpool_scatter_spv, sizeof maxpool_scatter_spv },
   [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = { maxpool_scatter_vec4_spv, sizeof maxpool_scatter_vec4_spv },

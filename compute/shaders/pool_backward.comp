@@ -12,6 +12,11 @@ layout(binding = 0) uniform samplerBuffer dy;     // gradient of the output
 layout(binding = 3) uniform samplerBuffer mask;
 #ifdef VEC4
 layout(binding = 4, rgba32f) uniform imageBuffer dx; // gradient of the input
+// The same buffer as an SSBO, and as a uniform texel buffer: whole-vec4
+// stores and reads at computed addresses are cheaper there on lavapipe
+// (AVG_3X3_S1 uses them).
+layout(binding = 2) writeonly buffer Dx4 { vec4 dx4[]; };
+layout(binding = 6) uniform samplerBuffer dx_in4;
 #else
 layout(binding = 4, r32f) uniform imageBuffer dx;
 #endif
@@ -24,6 +29,54 @@ layout(binding = 4, r32f) uniform imageBuffer dx;
 #define FETCH(buf, i) texelFetch (buf, i).x
 #endif
 
+#ifdef AVG_3X3_S1
+// The output gradient at (oy, ox), let through the mask, over its
+// window's count of real pixels; zero outside the output.
+VALUE share (int oy, int ox, int c, bool masked)
+{
+  bool inside = oy >= 0 && oy < p.out_h && ox >= 0 && ox < p.out_w;
+  int o = inside ? (oy * p.out_w + ox) * p.out_stride + p.out_off + c : p.out_off + c;
+  VALUE g = FETCH (dy, o);
+  if (masked)
+    g = mix (VALUE (0.0), g, greaterThan (FETCH (mask, o), VALUE (0.0)));
+  int y0 = oy - p.pad_t, x0 = ox - p.pad_l;
+  int count = (min (y0 + 3, p.in_h) - max (y0, 0)) * (min (x0 + 3, p.in_w) - max (x0, 0));
+  return inside ? g / float (max (count, 1)) : VALUE (0.0);
+}
+
+// Average pools of 3x3 windows at stride 1, 4 channels a lane: input
+// (iy, ix) lies in the windows of outputs iy + pad - 2 .. iy + pad (and
+// likewise in x), so it sums a 3x3 block of shares; neighbouring inputs
+// share two columns of it, so each fetches one new column.
+void main ()
+{
+  ivec3 at = pixel_and_channel ();
+  int iy = at.y, c = at.z;
+  if (c >= p.channels)
+    return;
+  bool masked = (p.flags & POOL_MASK) != 0;
+  bool overwrite = (p.flags & POOL_OVERWRITE) != 0;
+  int oy0 = iy + p.pad_t - 2;
+  int ox = at.x + p.pad_l - 2;
+  int ix_end = min (at.x + PIXELS_PER_LANE, p.in_w);
+  VALUE s[2];
+  for (int j = 0; j < 2; j++)
+    s[j] = share (oy0, ox + j, c, masked) + share (oy0 + 1, ox + j, c, masked) +
+           share (oy0 + 2, ox + j, c, masked);
+  for (int ix = at.x; ix < ix_end; ix++, ox++)
+    {
+      VALUE s2 = share (oy0, ox + 2, c, masked) + share (oy0 + 1, ox + 2, c, masked) +
+                 share (oy0 + 2, ox + 2, c, masked);
+      VALUE acc = s[0] + s[1] + s2;
+      int o = in_index (iy, ix, c);
+      if (!overwrite)
+        acc += texelFetch (dx_in4, TEXEL (o));
+      dx4[TEXEL (o)] = acc;
+      s[0] = s[1];
+      s[1] = s2;
+    }
+}
+#else
 void main ()
 {
   ivec3 at = pixel_and_channel ();
@@ -70,3 +123,4 @@ void main ()
 #endif
     }
 }
+#endif

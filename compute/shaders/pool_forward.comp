@@ -119,6 +119,51 @@ void main ()
       left = right;
     }
 }
+#elif defined(AVG_3X3_S1)
+// Column x of rows y0 .. y0 + 2 at channel c, summed (zero outside).
+VALUE column_sum (int y0, int x, int c)
+{
+  VALUE sum = VALUE (0.0);
+  for (int i = 0; i < 3; i++)
+    {
+      int y = y0 + i;
+      bool inside = y >= 0 && y < p.in_h && x >= 0 && x < p.in_w;
+      VALUE v = FETCH (inside ? in_index (y, x, c) : in_index (0, 0, c));
+      sum += inside ? v : VALUE (0.0);
+    }
+  return sum;
+}
+
+// Average pools of 3x3 windows at stride 1 (InceptionV3's pool branches,
+// finishing the 1x1 convolution moved in front of them: bias and ReLU),
+// 4 channels a lane: neighbouring windows share two columns, so each
+// output fetches one new column of 3 values, not 9.
+void main ()
+{
+  ivec3 at = pixel_and_channel ();
+  int oy = at.y, c = at.z;
+  if (c >= p.channels)
+    return;
+  int y0 = oy - p.pad_t;
+  int rows = min (y0 + 3, p.in_h) - max (y0, 0);
+  int x = at.x - p.pad_l;
+  int ox_end = min (at.x + PIXELS_PER_LANE, p.out_w);
+  VALUE bias = p.bias_off >= 0 ? texelFetch (weights, p.bias_off + c / 4) : VALUE (0.0);
+  bool relu = (p.flags & POOL_RELU) != 0;
+  VALUE s0 = column_sum (y0, x, c), s1 = column_sum (y0, x + 1, c);
+  for (int ox = at.x; ox < ox_end; ox++, x++)
+    {
+      VALUE s2 = column_sum (y0, x + 2, c);
+      // Keras 'same' average pools divide by the real pixels only.
+      int cols = min (x + 3, p.in_w) - max (x, 0);
+      VALUE acc = (s0 + s1 + s2) / float (rows * cols) + bias;
+      if (relu)
+        acc = max (acc, VALUE (0.0));
+      dst4[TEXEL ((oy * p.out_w + ox) * p.out_stride + p.out_off + c)] = acc;
+      s0 = s1;
+      s1 = s2;
+    }
+}
 #else
 void main ()
 {
