@@ -161,6 +161,35 @@ upload_seeds (IncPass *pass, Term *terms, guint n_terms, GError **error)
   return TRUE;
 }
 
+/* The mean's seed is the constant weight / count over its layer. Where
+ * a term is the only one on a buffer and covers all of it, the clear at
+ * the start of the backward pass writes that constant (fills[root], the
+ * float's bits) instead of zeros and an elementwise pass adding it: the
+ * pass read and wrote every value of mixed3 and mixed5 for nothing but
+ * a constant. Returns, per term, whether it is seeded so. */
+static gboolean *
+seed_by_fill (IncPass *pass, const IncObjective *objective, const Term *terms, guint32 *fills)
+{
+  gboolean *seeded = g_new0 (gboolean, objective->n_terms);
+  g_autofree int *terms_on = g_new0 (int, pass->n_nodes);
+
+  if (objective->kind != INC_OBJECTIVE_MEAN)
+    return seeded;
+  for (guint k = 0; k < objective->n_terms; k++)
+    terms_on[pass->views[terms[k].node].root]++;
+  for (guint k = 0; k < objective->n_terms; k++)
+    {
+      const View *v = &pass->views[terms[k].node];
+      float value = (float) (objective->terms[k].weight / terms[k].count);
+      if (terms_on[v->root] != 1 || v->off != 0 || v->c != pass->views[v->root].c ||
+          terms[k].c0 != 0 || terms[k].c1 != v->c || terms[k].border != 0)
+        continue;
+      memcpy (&fills[v->root], &value, sizeof value);
+      seeded[k] = TRUE;
+    }
+  return seeded;
+}
+
 /* Whether node's backward convolution (params p) should have its input
  * masked by a pass of its own (mask_gradient.comp): on the subgroup kernel
  * (lavapipe's), where each value is read once per kernel tap that reaches
@@ -236,6 +265,8 @@ inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
   g_autofree Term *terms = NULL;
   g_autofree gboolean *active = NULL;
   g_autofree gboolean *zeroed = NULL;
+  g_autofree gboolean *seeded = NULL;
+  g_autofree guint32 *fills = g_new0 (guint32, pass->n_nodes);
   gboolean ok = FALSE;
   double total = 0.0;
 
@@ -270,7 +301,9 @@ inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
       !_inc_device_begin (pass->device, error))
     goto out;
   /* A layer inside a concatenation lives in the concatenation's buffer,
-   * which may not itself be active: zero the roots of active nodes. */
+   * which may not itself be active: clear the roots of active nodes. A
+   * mean over a whole buffer seeds a constant: the clear writes it. */
+  seeded = seed_by_fill (pass, objective, terms, fills);
   zeroed = g_new0 (gboolean, pass->n_nodes);
   for (guint i = 0; i < pass->n_nodes; i++)
     {
@@ -278,11 +311,13 @@ inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
       if (!active[i] || !pass->needed[i] || zeroed[root])
         continue;
       zeroed[root] = TRUE;
-      vkCmdFillBuffer (pass->device->command_buffer, pass->grads[root].buffer, 0, VK_WHOLE_SIZE, 0);
+      vkCmdFillBuffer (pass->device->command_buffer, pass->grads[root].buffer, 0, VK_WHOLE_SIZE,
+                       fills[root]);
     }
   _inc_device_barrier (pass->device);
   for (guint k = 0; k < objective->n_terms; k++)
-    record_seed (pass, objective, &objective->terms[k], &terms[k]);
+    if (!seeded[k])
+      record_seed (pass, objective, &objective->terms[k], &terms[k]);
   record_backward (pass, active);
   if (!_inc_device_submit (pass->device, error))
     goto out;
