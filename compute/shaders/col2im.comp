@@ -3,9 +3,9 @@
 // most 4 channels (compute/col2im.h). conv_gemm has multiplied every
 // output-gradient pixel o by the whole kernel: the columns
 // cols[o * width + (ky * kw + kx) * cout + c] (width: kh * kw * cout
-// rounded up to a multiple of 8) hold what o sends to channel c through
-// tap (ky, kx). Each lane owns one input pixel and adds up the
-// columns of the taps that reached it in the forward pass.
+// rounded up to a multiple of 8, as col2im.c column_floats) hold what o
+// sends to channel c through tap (ky, kx). Each lane owns one input pixel
+// and adds up the columns of the taps that reached it in the forward pass.
 //
 // ConvParams, in the forward convolution's terms: in_h x in_w, its output
 // (the grid of columns); out_* and cout, the input-gradient view written;

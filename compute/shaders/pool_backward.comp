@@ -44,6 +44,13 @@ VALUE share (int oy, int ox, int c, bool masked)
   return inside ? g / float (max (count, 1)) : VALUE (0.0);
 }
 
+// The shares of outputs oy0 .. oy0 + 2 in column ox, summed.
+VALUE share_column (int oy0, int ox, int c, bool masked)
+{
+  return share (oy0, ox, c, masked) + share (oy0 + 1, ox, c, masked) +
+         share (oy0 + 2, ox, c, masked);
+}
+
 // Average pools of 3x3 windows at stride 1, 4 channels a lane: input
 // (iy, ix) lies in the windows of outputs iy + pad - 2 .. iy + pad (and
 // likewise in x), so it sums a 3x3 block of shares; neighbouring inputs
@@ -59,21 +66,17 @@ void main ()
   int oy0 = iy + p.pad_t - 2;
   int ox = at.x + p.pad_l - 2;
   int ix_end = min (at.x + PIXELS_PER_LANE, p.in_w);
-  VALUE s[2];
-  for (int j = 0; j < 2; j++)
-    s[j] = share (oy0, ox + j, c, masked) + share (oy0 + 1, ox + j, c, masked) +
-           share (oy0 + 2, ox + j, c, masked);
+  VALUE s0 = share_column (oy0, ox, c, masked), s1 = share_column (oy0, ox + 1, c, masked);
   for (int ix = at.x; ix < ix_end; ix++, ox++)
     {
-      VALUE s2 = share (oy0, ox + 2, c, masked) + share (oy0 + 1, ox + 2, c, masked) +
-                 share (oy0 + 2, ox + 2, c, masked);
-      VALUE acc = s[0] + s[1] + s2;
+      VALUE s2 = share_column (oy0, ox + 2, c, masked);
+      VALUE acc = s0 + s1 + s2;
       int o = in_index (iy, ix, c);
       if (!overwrite)
         acc += texelFetch (dx_in4, TEXEL (o));
       dx4[TEXEL (o)] = acc;
-      s[0] = s[1];
-      s[1] = s2;
+      s0 = s1;
+      s1 = s2;
     }
 }
 #else

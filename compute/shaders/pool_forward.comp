@@ -8,7 +8,7 @@ layout(local_size_x = 32) in;
 layout(binding = 0) uniform samplerBuffer src;
 layout(binding = 4, rgba32f) uniform writeonly imageBuffer dst;
 // The same buffer as an SSBO: whole-vec4 stores at computed addresses are
-// cheaper there on lavapipe (MAX_3X3_S2 uses it).
+// cheaper there on lavapipe (MAX_3X3_S2 and AVG_3X3_S1 use it).
 layout(binding = 2) writeonly buffer Dst4 { vec4 dst4[]; };
 layout(binding = 5, rgba32f) uniform writeonly imageBuffer argmax;
 #else
@@ -71,21 +71,22 @@ void finish (int oy, int ox, int c, VALUE acc, VALUE best, int ya, int yb, int x
   STORE (dst, (oy * p.out_w + ox) * p.out_stride + p.out_off + c, acc);
 }
 
-#ifdef MAX_3X3_S2
-// Column x of rows y0 .. y0 + 2 at channel c: values, and whether each is
-// inside the input (outside ones read the first pixel and count as the
-// empty window's value).
-void fetch_column (int y0, int x, int c, out VALUE v[3])
+#if defined(MAX_3X3_S2) || defined(AVG_3X3_S1)
+// Column x of rows y0 .. y0 + 2 at channel c; values outside the input
+// read the first pixel and count as `empty` (the empty window's value).
+void fetch_column (int y0, int x, int c, VALUE empty, out VALUE v[3])
 {
   for (int i = 0; i < 3; i++)
     {
       int y = y0 + i;
       bool inside = y >= 0 && y < p.in_h && x >= 0 && x < p.in_w;
       v[i] = FETCH (inside ? in_index (y, x, c) : in_index (0, 0, c));
-      v[i] = inside ? v[i] : VALUE (-3.0e38);
+      v[i] = inside ? v[i] : empty;
     }
 }
+#endif
 
+#ifdef MAX_3X3_S2
 // Max pools of 3x3 windows at stride 2 (all of InceptionV3's), 4 channels
 // a lane: neighbouring windows share a column, so each output fetches the
 // 6 values of its two new columns, not 9. The loop carries the shared
@@ -99,15 +100,16 @@ void main ()
   int y0 = oy * 2 - p.pad_t;
   int x = at.x * 2 - p.pad_l;
   int ox_end = min (at.x + PIXELS_PER_LANE, p.out_w);
+  VALUE empty = VALUE (-3.0e38);
   VALUE left[3];
-  fetch_column (y0, x, c, left);
+  fetch_column (y0, x, c, empty, left);
   for (int ox = at.x; ox < ox_end; ox++, x += 2)
     {
       VALUE mid[3], right[3];
-      fetch_column (y0, x + 1, c, mid);
-      fetch_column (y0, x + 2, c, right);
+      fetch_column (y0, x + 1, c, empty, mid);
+      fetch_column (y0, x + 2, c, empty, right);
       // Scan order, row by row: the first maximum wins (as take()).
-      VALUE acc = VALUE (-3.0e38), best = VALUE (0.0);
+      VALUE acc = empty, best = VALUE (0.0);
       for (int i = 0; i < 3; i++)
         {
           take (left[i], float (i * 3), acc, best);
@@ -123,15 +125,9 @@ void main ()
 // Column x of rows y0 .. y0 + 2 at channel c, summed (zero outside).
 VALUE column_sum (int y0, int x, int c)
 {
-  VALUE sum = VALUE (0.0);
-  for (int i = 0; i < 3; i++)
-    {
-      int y = y0 + i;
-      bool inside = y >= 0 && y < p.in_h && x >= 0 && x < p.in_w;
-      VALUE v = FETCH (inside ? in_index (y, x, c) : in_index (0, 0, c));
-      sum += inside ? v : VALUE (0.0);
-    }
-  return sum;
+  VALUE v[3];
+  fetch_column (y0, x, c, VALUE (0.0), v);
+  return v[0] + v[1] + v[2];
 }
 
 // Average pools of 3x3 windows at stride 1 (InceptionV3's pool branches,
