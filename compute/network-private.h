@@ -9,8 +9,9 @@ typedef struct {
   gint32 forward;   /* texel offset of the forward kernel, or -1 */
   gint32 bias;      /* texel offset of the bias */
   gint32 backward;  /* texel offset of the backward-data kernel */
-  gint32 winograd_backward;  /* transformed backward-data kernels
-                                (winograd.h), or -1 */
+  gint32 winograd_forward;   /* transformed forward kernels (winograd.h),
+                                or -1 */
+  gint32 winograd_backward;  /* transformed backward-data kernels, or -1 */
   gint32 col2im_backward;    /* the kernel as col2im.h's columns, or -1 */
 } IncNodeWeights;
 
@@ -29,8 +30,9 @@ struct _IncNetwork {
   IncModel       *model;      /* a private copy of the graph (no weights) */
   IncBuffer       weights;    /* RGBA32F, or RGBA16F, texels */
   IncNodeWeights *offsets;    /* per node */
-  gboolean        winograd;   /* 3x3 stride-1 backward-data convolutions
-                                 as Winograd */
+  gboolean        winograd;   /* 3x3 stride-1 convolutions as Winograd:
+                                 backward-data, and forward from
+                                 INC_WINOGRAD_FORWARD_MIN_CIN channels */
   gboolean        col2im;     /* narrow backward-data convolutions as
                                  columns and a gather */
   /* Shared by every pass of the network: a pass records and submits before

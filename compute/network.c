@@ -101,7 +101,8 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       const IncNode *n = &model->nodes[i];
       IncNodeWeights *o = &network->offsets[i];
 
-      o->forward = o->bias = o->backward = o->winograd_backward = o->col2im_backward = -1;
+      o->forward = o->bias = o->backward = -1;
+      o->winograd_forward = o->winograd_backward = o->col2im_backward = -1;
       if (n->op != INC_OP_CONV)
         continue;
       if (total / 4 > G_MAXINT32 / 2)
@@ -116,10 +117,15 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       total += _inc_pack_bias (NULL, n->cout, NULL);
       o->backward = (gint32) (total / 4);
       total += _inc_pack_backward_weights (NULL, n->kh, n->kw, n->cin, n->cout, NULL);
+      if (network->winograd && _inc_winograd_forward_applies (n))
+        {
+          o->winograd_forward = (gint32) (total / 4);
+          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, FALSE, NULL);
+        }
       if (network->winograd && _inc_winograd_applies (n))
         {
           o->winograd_backward = (gint32) (total / 4);
-          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, NULL);
+          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, TRUE, NULL);
         }
       if (network->col2im && _inc_col2im_applies (n))
         {
@@ -147,8 +153,11 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       _inc_pack_bias (kernel + (gsize) n->kh * n->kw * n->cin * n->cout, n->cout,
                       packed + (gsize) o->bias * 4);
       _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
+      if (o->winograd_forward >= 0)
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE,
+                                    packed + (gsize) o->winograd_forward * 4);
       if (o->winograd_backward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout,
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE,
                                     packed + (gsize) o->winograd_backward * 4);
       if (o->col2im_backward >= 0)
         _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,

@@ -22,8 +22,9 @@ struct _IncPass {
   IncBuffer  *grads;
   IncBuffer  *argmax;     /* per max pool: where each maximum was */
   IncBuffer   seed;       /* uploaded seeds (guided objectives) */
-  /* Per node: its backward-data convolution runs as Winograd
-   * (winograd.h), through the network's scratch buffers. */
+  /* Per node: its forward, and its backward-data, convolution runs as
+   * Winograd (winograd.h), through the network's scratch buffers. */
+  gboolean   *winograd_forward;
   gboolean   *winograd_backward;
   /* Per node: its backward-data convolution runs as columns and a gather
    * (col2im.h), through the network's scratch buffer. */

@@ -126,33 +126,44 @@ assign_views (IncPass *pass, GError **error)
   return TRUE;
 }
 
-/* Chooses the backward-data convolutions that run as Winograd, and sizes
- * the scratch buffers they share: large enough for the largest of them.
- * Forward convolutions stay direct: Winograd's rounding differs from the
- * direct sum's by about 1e-6, enough to flip the odd ReLU or max-pool
- * choice near a tie, and each flip moves the input gradient (measured
- * against PyTorch: 2e-3 relative, over the engine's 1e-3 bound). The
- * backward pass is linear, so its rounding stays at 1e-6. */
+/* Chooses the convolutions that run as Winograd, and sizes the scratch
+ * buffers they share: large enough for the largest of them. Backward-data
+ * convolutions are linear, so Winograd's rounding (about 1e-6 of the
+ * values) stays that. Forward, the same rounding can flip a ReLU or a
+ * max-pool choice near a tie, and each flip moves the input gradient: so
+ * only the convolutions where the measured gradient stayed within the
+ * engine's bounds run that way (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
 static gboolean
 plan_winograd (IncPass *pass, GError **error)
 {
   gsize input_floats = 0, product_floats = 0;
 
+  pass->winograd_forward = g_new0 (gboolean, pass->n_nodes);
   pass->winograd_backward = g_new0 (gboolean, pass->n_nodes);
   for (guint i = 0; i < pass->n_nodes; i++)
     {
-      IncConvParams p;
-      gsize in, prod;
+      const IncNodeWeights *o = &pass->network->offsets[i];
 
-      if (!pass->needed[i] || pass->network->offsets[i].winograd_backward < 0)
+      if (!pass->needed[i])
         continue;
-      _inc_pass_conv_params (pass, i, TRUE, &p);
-      _inc_winograd_scratch (&p, &in, &prod);
-      if (MAX (in, prod) > INC_WINOGRAD_MAX_SCRATCH_FLOATS)
-        continue;  /* too large: this one runs directly */
-      pass->winograd_backward[i] = TRUE;
-      input_floats = MAX (input_floats, in);
-      product_floats = MAX (product_floats, prod);
+      for (int backward = 0; backward < 2; backward++)
+        {
+          IncConvParams p;
+          gsize in, prod;
+
+          if ((backward ? o->winograd_backward : o->winograd_forward) < 0)
+            continue;
+          _inc_pass_conv_params (pass, i, backward, &p);
+          _inc_winograd_scratch (&p, &in, &prod);
+          if (MAX (in, prod) > INC_WINOGRAD_MAX_SCRATCH_FLOATS)
+            continue;  /* too large: this one runs directly */
+          if (backward)
+            pass->winograd_backward[i] = TRUE;
+          else
+            pass->winograd_forward[i] = TRUE;
+          input_floats = MAX (input_floats, in);
+          product_floats = MAX (product_floats, prod);
+        }
     }
   if (input_floats == 0)
     return TRUE;
@@ -194,9 +205,10 @@ void
 _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncConvParams *p,
                        const IncBuffer *src, const IncBuffer *dst, const IncBuffer *mask)
 {
-  if (backward && pass->winograd_backward[node])
+  if (backward ? pass->winograd_backward[node] : pass->winograd_forward[node])
     _inc_record_winograd (pass->device, src, mask, &pass->network->weights, dst, p,
-                          pass->network->offsets[node].winograd_backward,
+                          backward ? pass->network->offsets[node].winograd_backward
+                                   : pass->network->offsets[node].winograd_forward,
                           &pass->network->scratch[INC_SCRATCH_WINOGRAD_INPUT],
                           &pass->network->scratch[INC_SCRATCH_WINOGRAD_PRODUCTS]);
   else if (backward && pass->col2im_backward[node])
@@ -317,6 +329,7 @@ inc_pass_free (IncPass *pass)
     }
   if (pass->seed.buffer)
     _inc_buffer_clear (pass->device, &pass->seed);
+  g_free (pass->winograd_forward);
   g_free (pass->winograd_backward);
   g_free (pass->col2im_backward);
   g_free (pass->fused);

@@ -21,6 +21,12 @@ _inc_winograd_applies (const IncNode *node)
          node->sh == 1 && node->sw == 1;
 }
 
+gboolean
+_inc_winograd_forward_applies (const IncNode *node)
+{
+  return _inc_winograd_applies (node) && node->cin >= INC_WINOGRAD_FORWARD_MIN_CIN;
+}
+
 static void
 tiles_of (const IncConvParams *p, int *th, int *tw)
 {
@@ -60,11 +66,12 @@ transform_kernel (const double g[9], double u[36])
 }
 
 gsize
-_inc_pack_winograd_weights (const float *kernel, int cin, int cout, float *dst)
+_inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean transposed,
+                            float *dst)
 {
   /* The transposed convolution reads cout channels and writes cin. */
-  int in = cout;
-  int out = cin;
+  int in = transposed ? cout : cin;
+  int out = transposed ? cin : cout;
   int out4 = (out + 3) / 4;
   gsize total = (gsize) POSITIONS * in * out4 * 4;
 
@@ -78,9 +85,10 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, float *dst)
         for (int ky = 0; ky < 3; ky++)
           for (int kx = 0; kx < 3; kx++)
             {
-              /* Flipped, with the model's input channel b and output
-               * channel a. */
-              gsize k = (((gsize) (2 - ky) * 3 + (2 - kx)) * cin + b) * cout + a;
+              /* Transposed: flipped, with the model's input channel b and
+               * output channel a. */
+              gsize k = transposed ? (((gsize) (2 - ky) * 3 + (2 - kx)) * cin + b) * cout + a
+                                   : (((gsize) ky * 3 + kx) * cin + a) * cout + b;
               g[ky * 3 + kx] = kernel[k];
             }
         transform_kernel (g, u);

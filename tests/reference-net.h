@@ -14,13 +14,18 @@ typedef struct {
   double *v;   /* h x w x c */
 } RefTensor;
 
+/* Computes the nodes marked in `needed` (every node if NULL); they must
+ * include their inputs. */
 static void
-ref_forward (const IncModel *m, const float *image, int height, int width, RefTensor *t)
+ref_forward_needed (const IncModel *m, const float *image, int height, int width,
+                    const gboolean *needed, RefTensor *t)
 {
   for (guint i = 0; i < m->n_nodes; i++)
     {
       const IncNode *n = &m->nodes[i];
       RefTensor *o = &t[i];
+      if (needed != NULL && !needed[i])
+        continue;
       if (n->op == INC_OP_INPUT)
         {
           *o = (RefTensor) { height, width, 3, g_new (double, (gsize) height * width * 3) };
@@ -88,6 +93,28 @@ ref_forward (const IncModel *m, const float *image, int height, int width, RefTe
               o->v[((gsize) y * ow + x) * c + co] = acc;
             }
     }
+}
+
+static void
+ref_forward (const IncModel *m, const float *image, int height, int width, RefTensor *t)
+{
+  ref_forward_needed (m, image, height, width, NULL, t);
+}
+
+/* Marks the nodes the objective's layers depend on (nodes come in
+ * topological order: inputs before their users). */
+static gboolean *
+ref_needed_by (const IncModel *m, const IncObjective *obj)
+{
+  gboolean *needed = g_new0 (gboolean, m->n_nodes);
+
+  for (guint k = 0; k < obj->n_terms; k++)
+    needed[inc_model_find (m, obj->terms[k].layer)] = TRUE;
+  for (guint i = m->n_nodes; i-- > 0;)
+    if (needed[i])
+      for (guint k = 0; k < m->nodes[i].n_inputs; k++)
+        needed[m->nodes[i].inputs[k]] = TRUE;
+  return needed;
 }
 
 static void

@@ -18,7 +18,7 @@
  * d (avgpool 3x3 same) -> e = concat(b, c, d) -> f (3x3 s2 valid, 9, relu),
  * g (maxpool 3x3 s2) -> h = concat(f, g) ; e -> k (1x1, 7) ; j = concat(h') ...
  * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
- * relu) from e. */
+ * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu). */
 static IncModel *
 build_model (void)
 {
@@ -38,6 +38,10 @@ build_model (void)
   /* 16 channels from 24: multiples of 8 on both sides, for the variants
    * that store 8 channels at a time (forward, and the Winograd backward). */
   test_graph_add (&b, "m", INC_OP_CONV, 1, IN (e), 3, 3, 1, TRUE, TRUE, 24, 16);
+  /* A 3x3 convolution from 64 channels: the gemm kernel runs it forward
+   * as Winograd too (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
+  guint pp = test_graph_add (&b, "p", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 64);
+  test_graph_add (&b, "q", INC_OP_CONV, 1, IN (pp), 3, 3, 1, TRUE, TRUE, 64, 8);
   guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
   test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
   (void) k;
@@ -121,7 +125,7 @@ open_variant (const Case *tc)
 }
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
-                                    NULL };
+                                    "p", "q", NULL };
 
 static void
 test_forward (gconstpointer data)
@@ -243,9 +247,10 @@ test_backward_mean (gconstpointer data)
     { "e", -0.5f, -1, NULL, 0 },
     { "k", 2.0f, 3, NULL, 0 },
     { "m", 0.8f, -1, NULL, 0 },
+    { "q", 0.6f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", "m", NULL };
+  const char *layers[] = { "i", "e", "k", "m", "q", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 
