@@ -125,12 +125,16 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   _inc_device_label (device, "winograd input transform", layer, 0.0);
   /* 8 floats a store into the scratch, whose pixels are cin floats apart. */
   gboolean in_wide = in_vec4 && _inc_wide_texels (device, p->cin, 0, p->cin);
+  /* Each lane walks a run of tiles within one row: rows padded to whole
+   * runs (winograd.glsl tile_in_row). */
+  int per_lane = in_vec4 ? TILES_PER_GROUP / 4 : TILES_PER_GROUP;
+  guint64 items = (guint64) th * (div_up (tw, per_lane) * (guint64) per_lane);
   _inc_dispatch (device, in_wide ? INC_PIPELINE_WINOGRAD_INPUT_WIDE
                          : in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
                                   .dst = scratch_input, .vec4 = in_vec4 },
                  &in, sizeof in,
-                 div_up (p->cin, CHANNELS_PER_GROUP) * div_up (tiles, TILES_PER_GROUP), 1);
+                 div_up (p->cin, CHANNELS_PER_GROUP) * div_up (items, TILES_PER_GROUP), 1);
   _inc_device_barrier (device);
 
   /* 2. The 36 products: each a 1x1 convolution over a row of tiles, its

@@ -43,83 +43,85 @@ void bt (inout VALUE d[6])
   d[0] = r0; d[1] = r1; d[2] = r2; d[3] = r3; d[4] = r4; d[5] = r5;
 }
 
+// Columns xs .. xs + n - 1 of rows y0 .. y0 + 5 for channel c, B^T applied
+// to each, into d[first] .. d[first + n - 1] (zero outside the image;
+// masked by the activation with FLAG_MASK_INPUT). Every fetch first, then the arithmetic: on lavapipe a
+// fetch is a function call, and values live across a call are kept in
+// memory. Taps outside the image read element c (always in range).
+#define COLUMNS(xs, n, first) \
+  { \
+    int at_src[n][6]; \
+    bool inside[n][6]; \
+    VALUE raw[n][6]; \
+    for (int k = 0; k < n; k++) \
+      for (int i = 0; i < 6; i++) \
+        { \
+          int y = y0 + i, xx = (xs) + k; \
+          inside[k][i] = y >= 0 && y < p.h && xx >= 0 && xx < p.w; \
+          at_src[k][i] = inside[k][i] ? (y * p.w + xx) * p.stride + p.off + c : c; \
+        } \
+    for (int k = 0; k < n; k++) \
+      for (int i = 0; i < 6; i++) \
+        raw[k][i] = FETCH (src, at_src[k][i]); \
+    if (masked) \
+      for (int k = 0; k < n; k++) \
+        for (int i = 0; i < 6; i++) \
+          raw[k][i] = MASKED (raw[k][i], FETCH (mask, at_src[k][i])); \
+    for (int k = 0; k < n; k++) \
+      { \
+        for (int i = 0; i < 6; i++) \
+          raw[k][i] = inside[k][i] ? raw[k][i] : VALUE (0.0); \
+        bt (raw[k]); \
+        d[first + k] = raw[k]; \
+      } \
+  }
+#ifdef VEC4
+#define MASKED(v, m) mix (vec4 (0.0), v, greaterThan (m, vec4 (0.0)))
+#else
+#define MASKED(v, m) ((m) > 0.0 ? (v) : 0.0)
+#endif
+
+// B^T d B = (B^T d) B: columns first, so that the two columns a tile shares
+// with the next one along its row are fetched and transformed once. Each
+// lane walks a run of TILES_PER_LANE tiles of one row (winograd.glsl's
+// padded rows), fetching 4 new columns a tile instead of 6.
 void main ()
 {
   ivec2 at = tile_and_channel ();
   int c = at.y;
-  int tiles = p.tiles_h * p.tiles_w;
   if (c >= p.channels)
     return;
   bool masked = (p.flags & FLAG_MASK_INPUT) != 0;
-  int t_end = min (at.x + TILES_PER_LANE, tiles);
+  ivec2 row_tile = tile_in_row (at.x);
+  int ty = row_tile.x, tx0 = row_tile.y;
+  if (ty >= p.tiles_h)
+    return;
+  int tx_end = min (tx0 + TILES_PER_LANE, p.tiles_w);
+  int y0 = ty * 4 - p.pad_t;
+  int x = tx0 * 4 - p.pad_l;
 
-  // The first tile's place without a division per lane (lavapipe runs
-  // those lane by lane); the next tile is found by stepping.
-  int ty = int(float(at.x) / float(p.tiles_w));
-  int tx = at.x - ty * p.tiles_w;
-  if (tx < 0)
+  // d[j] = column j of the tile, transformed; columns 0 and 1 come from
+  // the tile before (columns 4 and 5 there).
+  VALUE d[6][6];
+  COLUMNS (x, 2, 4)
+  for (int tx = tx0; tx < tx_end; tx++, x += 4)
     {
-      ty--;
-      tx += p.tiles_w;
-    }
-  else if (tx >= p.tiles_w)
-    {
-      ty++;
-      tx -= p.tiles_w;
-    }
-
-  for (int t = at.x; t < t_end; t++, tx++)
-    {
-      if (tx == p.tiles_w)
+      d[0] = d[4];
+      d[1] = d[5];
+      COLUMNS (x + 2, 4, 2)
+      int t = ty * p.tiles_w + tx;
+      // Then the rows: position i * 6 + j of the tile's 36.
+      for (int i = 0; i < 6; i++)
         {
-          tx = 0;
-          ty++;
-        }
-      int y0 = ty * 4 - p.pad_t;
-      int x0 = tx * 4 - p.pad_l;
-      // Every fetch first, then the arithmetic: on lavapipe a fetch is a
-      // function call, and values live across a call are kept in memory.
-      // Taps outside the image read element c (always in range) and use 0.
-      int at_src[6][6];
-      bool inside[6][6];
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-          {
-            int y = y0 + i, x = x0 + j;
-            inside[i][j] = y >= 0 && y < p.h && x >= 0 && x < p.w;
-            at_src[i][j] = inside[i][j] ? (y * p.w + x) * p.stride + p.off + c : c;
-          }
-      VALUE d[6][6];
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-          d[i][j] = FETCH (src, at_src[i][j]);
-      if (masked)
-        {
-          for (int i = 0; i < 6; i++)
-            for (int j = 0; j < 6; j++)
-#ifdef VEC4
-              d[i][j] = mix (vec4 (0.0), d[i][j], greaterThan (FETCH (mask, at_src[i][j]), vec4 (0.0)));
-#else
-              d[i][j] = FETCH (mask, at_src[i][j]) > 0.0 ? d[i][j] : 0.0;
-#endif
-        }
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-          d[i][j] = inside[i][j] ? d[i][j] : VALUE (0.0);
-      // Rows, then columns.
-      for (int i = 0; i < 6; i++)
-        bt (d[i]);
-      for (int j = 0; j < 6; j++)
-        {
-          VALUE col[6] = VALUE[6] (d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j]);
-          bt (col);
+          VALUE row[6] = VALUE[6] (d[0][i], d[1][i], d[2][i], d[3][i], d[4][i], d[5][i]);
+          bt (row);
 #ifdef WIDE
-          for (int i = 0; i < 6; i += 2)
-            store_pair (scratch_index (i * 6 + j, t, c), col[i],
-                        scratch_index ((i + 1) * 6 + j, t, c), col[i + 1]);
+          for (int j = 0; j < 6; j += 2)
+            store_pair (scratch_index (i * 6 + j, t, c), row[j],
+                        scratch_index (i * 6 + j + 1, t, c), row[j + 1]);
 #else
-          for (int i = 0; i < 6; i++)
-            STORE (scratch_index (i * 6 + j, t, c), col[i]);
+          for (int j = 0; j < 6; j++)
+            STORE (scratch_index (i * 6 + j, t, c), row[j]);
 #endif
         }
     }
