@@ -52,8 +52,8 @@ gsize    _inc_pack_winograd_weights (const float *kernel,
 /* Records the three passes (barriers between them, none after) for a
  * convolution with these direct parameters (forward, or backward-data with
  * stride 1), its transformed kernels at texel w_off; bias and ReLU as in
- * params. The input is masked
- * by mask > 0 when params->flags has INC_CONV_MASK_INPUT. */
+ * params. The input is masked by mask > 0 when params->flags has
+ * INC_CONV_MASK_INPUT. */
 void     _inc_record_winograd       (IncDevice           *device,
                                      const IncBuffer     *src,
                                      const IncBuffer     *mask,

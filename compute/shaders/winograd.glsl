@@ -37,26 +37,15 @@ ivec2 tile_and_channel ()
   return lane_item_and_channel (p.channels, TILES_PER_GROUP, p.groups_x);
 }
 
+#include "div_mod.glsl"
+
 // The input transform numbers its items over rows of tiles padded to a
 // multiple of TILES_PER_LANE (winograd.c), so that no lane's run wraps
-// onto the next row: item -> (tile row, tile column), without an integer
-// division per lane (see common.glsl's div_mod).
+// onto the next row: item -> (tile row, tile column).
 ivec2 tile_in_row (int item)
 {
   int padded = (p.tiles_w + TILES_PER_LANE - 1) / TILES_PER_LANE * TILES_PER_LANE;
-  int ty = int(float(item) / float(padded));
-  int tx = item - ty * padded;
-  if (tx < 0)
-    {
-      ty--;
-      tx += padded;
-    }
-  else if (tx >= padded)
-    {
-      ty++;
-      tx -= padded;
-    }
-  return ivec2 (ty, tx);
+  return div_mod (item, padded);
 }
 
 int scratch_index (int e, int t, int c)
