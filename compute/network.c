@@ -120,12 +120,14 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
       if (network->winograd && _inc_winograd_forward_applies (n))
         {
           o->winograd_forward = (gint32) (total / 4);
-          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, FALSE, NULL);
+          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, FALSE,
+                                               _inc_winograd_form (n, FALSE), NULL);
         }
       if (network->winograd && _inc_winograd_applies (n))
         {
           o->winograd_backward = (gint32) (total / 4);
-          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, TRUE, NULL);
+          total += _inc_pack_winograd_weights (NULL, n->cin, n->cout, TRUE,
+                                               _inc_winograd_form (n, TRUE), NULL);
         }
       if (network->col2im && _inc_col2im_applies (n))
         {
@@ -154,10 +156,10 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
                       packed + (gsize) o->bias * 4);
       _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
       if (o->winograd_forward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE,
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE, _inc_winograd_form (n, FALSE),
                                     packed + (gsize) o->winograd_forward * 4);
       if (o->winograd_backward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE,
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE, _inc_winograd_form (n, TRUE),
                                     packed + (gsize) o->winograd_backward * 4);
       if (o->col2im_backward >= 0)
         _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,

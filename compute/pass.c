@@ -128,11 +128,12 @@ assign_views (IncPass *pass, GError **error)
 
 /* Chooses the convolutions that run as Winograd, and sizes the scratch
  * buffers they share: large enough for the largest of them. Backward-data
- * convolutions are linear, so Winograd's rounding (about 1e-6 of the
+ * convolutions are linear, so Winograd's rounding (1e-6 to 1e-5 of the
  * values) stays that. Forward, the same rounding can flip a ReLU or a
  * max-pool choice near a tie, and each flip moves the input gradient: so
- * only the convolutions where the measured gradient stayed within the
- * engine's bounds run that way (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
+ * only the convolutions and forms where the measured gradient stayed
+ * within the engine's bounds run that way (winograd.h
+ * _inc_winograd_forward_applies, _inc_winograd_form). */
 static gboolean
 plan_winograd (IncPass *pass, GError **error)
 {
@@ -154,7 +155,8 @@ plan_winograd (IncPass *pass, GError **error)
           if ((backward ? o->winograd_backward : o->winograd_forward) < 0)
             continue;
           _inc_pass_conv_params (pass, i, backward, &p);
-          _inc_winograd_scratch (&p, &in, &prod);
+          _inc_winograd_scratch (&p, _inc_winograd_form (&pass->network->model->nodes[i], backward),
+                                 &in, &prod);
           if (MAX (in, prod) > INC_WINOGRAD_MAX_SCRATCH_FLOATS)
             continue;  /* too large: this one runs directly */
           if (backward)
@@ -207,6 +209,7 @@ _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncCo
 {
   if (backward ? pass->winograd_backward[node] : pass->winograd_forward[node])
     _inc_record_winograd (pass->device, src, mask, &pass->network->weights, dst, p,
+                          _inc_winograd_form (&pass->network->model->nodes[node], backward),
                           backward ? pass->network->offsets[node].winograd_backward
                                    : pass->network->offsets[node].winograd_forward,
                           &pass->network->scratch[INC_SCRATCH_WINOGRAD_INPUT],

@@ -34,6 +34,18 @@
 #include "shaders/winograd_output.spv.h"
 #include "shaders/winograd_output_vec4.spv.h"
 #include "shaders/winograd_output_wide.spv.h"
+#include "shaders/winograd6_input.spv.h"
+#include "shaders/winograd6_input_vec4.spv.h"
+#include "shaders/winograd6_input_wide.spv.h"
+#include "shaders/winograd6_output.spv.h"
+#include "shaders/winograd6_output_vec4.spv.h"
+#include "shaders/winograd6_output_wide.spv.h"
+#include "shaders/winograd5x5_input.spv.h"
+#include "shaders/winograd5x5_input_vec4.spv.h"
+#include "shaders/winograd5x5_input_wide.spv.h"
+#include "shaders/winograd5x5_output.spv.h"
+#include "shaders/winograd5x5_output_vec4.spv.h"
+#include "shaders/winograd5x5_output_wide.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
 #include "shaders/maxpool_3x3s2_vec4.spv.h"
 #include "shaders/avgpool_3x3s1_vec4.spv.h"
@@ -83,6 +95,18 @@ static const struct {
   [INC_PIPELINE_WINOGRAD_OUTPUT] = { winograd_output_spv, sizeof winograd_output_spv },
   [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = { winograd_output_vec4_spv, sizeof winograd_output_vec4_spv },
   [INC_PIPELINE_WINOGRAD_OUTPUT_WIDE] = { winograd_output_wide_spv, sizeof winograd_output_wide_spv },
+  [INC_PIPELINE_WINOGRAD6_INPUT] = { winograd6_input_spv, sizeof winograd6_input_spv },
+  [INC_PIPELINE_WINOGRAD6_INPUT_VEC4] = { winograd6_input_vec4_spv, sizeof winograd6_input_vec4_spv },
+  [INC_PIPELINE_WINOGRAD6_INPUT_WIDE] = { winograd6_input_wide_spv, sizeof winograd6_input_wide_spv },
+  [INC_PIPELINE_WINOGRAD6_OUTPUT] = { winograd6_output_spv, sizeof winograd6_output_spv },
+  [INC_PIPELINE_WINOGRAD6_OUTPUT_VEC4] = { winograd6_output_vec4_spv, sizeof winograd6_output_vec4_spv },
+  [INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE] = { winograd6_output_wide_spv, sizeof winograd6_output_wide_spv },
+  [INC_PIPELINE_WINOGRAD5X5_INPUT] = { winograd5x5_input_spv, sizeof winograd5x5_input_spv },
+  [INC_PIPELINE_WINOGRAD5X5_INPUT_VEC4] = { winograd5x5_input_vec4_spv, sizeof winograd5x5_input_vec4_spv },
+  [INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE] = { winograd5x5_input_wide_spv, sizeof winograd5x5_input_wide_spv },
+  [INC_PIPELINE_WINOGRAD5X5_OUTPUT] = { winograd5x5_output_spv, sizeof winograd5x5_output_spv },
+  [INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4] = { winograd5x5_output_vec4_spv, sizeof winograd5x5_output_vec4_spv },
+  [INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE] = { winograd5x5_output_wide_spv, sizeof winograd5x5_output_wide_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
   [INC_PIPELINE_MAXPOOL_3X3S2_VEC4] = { maxpool_3x3s2_vec4_spv, sizeof maxpool_3x3s2_vec4_spv },
   [INC_PIPELINE_AVGPOOL_3X3S1_VEC4] = { avgpool_3x3s1_vec4_spv, sizeof avgpool_3x3s1_vec4_spv },
@@ -170,6 +194,9 @@ _inc_pipelines_init (IncDevice *device, GError **error)
        * col2im.comp only ever follows conv_gemm. */
       gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
                       i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE ||
+                      i == INC_PIPELINE_WINOGRAD6_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE ||
+                      i == INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE ||
+                      i == INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE ||
                       i == INC_PIPELINE_MASK_GRADIENT_WIDE;
       gboolean gemm = (i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
                       i == INC_PIPELINE_COL2IM;

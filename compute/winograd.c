@@ -4,7 +4,7 @@
 
 #include "compute/winograd.h"
 
-#define POSITIONS 36            /* 6 x 6 transform positions */
+#define MAX_POSITIONS 64         /* 8 x 8 transform positions */
 #define TILES_PER_GROUP 32       /* winograd.glsl */
 #define CHANNELS_PER_GROUP 32
 
@@ -17,63 +17,139 @@ div_up (guint64 a, guint64 b)
 gboolean
 _inc_winograd_applies (const IncNode *node)
 {
-  return node->op == INC_OP_CONV && node->kh == 3 && node->kw == 3 &&
+  return node->op == INC_OP_CONV && node->kh == node->kw && (node->kh == 3 || node->kh == 5) &&
          node->sh == 1 && node->sw == 1;
 }
 
 gboolean
 _inc_winograd_forward_applies (const IncNode *node)
 {
-  return _inc_winograd_applies (node) && node->cin >= INC_WINOGRAD_FORWARD_MIN_CIN;
+  return _inc_winograd_applies (node) && (node->kh == 5 ||
+         node->cin >= INC_WINOGRAD_FORWARD_MIN_CIN);
+}
+
+IncWinogradForm
+_inc_winograd_form (const IncNode *node, gboolean backward)
+{
+  if (node->kh == 5)
+    return INC_WINOGRAD_F4_5X5;
+  return backward ? INC_WINOGRAD_F6_3X3 : INC_WINOGRAD_F4_3X3;
+}
+
+static int
+tile_of (IncWinogradForm form)
+{
+  return form == INC_WINOGRAD_F6_3X3 ? 6 : 4;
+}
+
+static int
+kernel_of (IncWinogradForm form)
+{
+  return form == INC_WINOGRAD_F4_5X5 ? 5 : 3;
+}
+
+/* Input tile size, each way. */
+static int
+tile_in_of (IncWinogradForm form)
+{
+  return tile_of (form) + kernel_of (form) - 1;
+}
+
+static int
+positions_of (IncWinogradForm form)
+{
+  return tile_in_of (form) * tile_in_of (form);
 }
 
 static void
-tiles_of (const IncConvParams *p, int *th, int *tw)
+tiles_of (const IncConvParams *p, IncWinogradForm form, int *th, int *tw)
 {
-  *th = (p->out_h + 3) / 4;
-  *tw = (p->out_w + 3) / 4;
+  int tile = tile_of (form);
+  *th = (p->out_h + tile - 1) / tile;
+  *tw = (p->out_w + tile - 1) / tile;
 }
 
 void
-_inc_winograd_scratch (const IncConvParams *params, gsize *input_floats, gsize *product_floats)
+_inc_winograd_scratch (const IncConvParams *params, IncWinogradForm form, gsize *input_floats,
+                       gsize *product_floats)
 {
   int th, tw;
-  tiles_of (params, &th, &tw);
-  *input_floats = (gsize) POSITIONS * th * tw * params->cin;
-  *product_floats = (gsize) POSITIONS * th * tw * params->cout;
+  tiles_of (params, form, &th, &tw);
+  *input_floats = (gsize) positions_of (form) * th * tw * params->cin;
+  *product_floats = (gsize) positions_of (form) * th * tw * params->cout;
 }
 
-/* G g G^T for one 3x3 kernel g (row-major), in double. */
-static void
-transform_kernel (const double g[9], double u[36])
-{
-  static const double G[6][3] = {
-    { 1.0 / 4, 0, 0 },
-    { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
-    { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
-    { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
-    { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
-    { 0, 0, 1 },
-  };
-  double t[6][3];
+/* G, the kernel transform (input-tile rows, kernel-size columns): its rows
+ * are the interpolation points, scaled to match B^T and A^T in the shaders
+ * (winograd_input.comp, winograd_output.comp). */
+static const double G4_3[6][5] = {
+  { 1.0 / 4, 0, 0 },
+  { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+  { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+  { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+  { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+  { 0, 0, 1 },
+};
+/* Points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity: row p is a scale times
+ * (1, p, p^2, ...). */
+static const double G6_3[8][5] = {
+  { 1, 0, 0 },
+  { -2.0 / 9, -2.0 / 9, -2.0 / 9 },
+  { -2.0 / 9, 2.0 / 9, -2.0 / 9 },
+  { 1.0 / 90, 1.0 / 45, 2.0 / 45 },
+  { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
+  { 32.0 / 45, 16.0 / 45, 8.0 / 45 },
+  { 32.0 / 45, -16.0 / 45, 8.0 / 45 },
+  { 0, 0, 1 },
+};
+/* The same points and scales, to the 4th power. */
+static const double G4_5[8][5] = {
+  { 1, 0, 0, 0, 0 },
+  { -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9 },
+  { -2.0 / 9, 2.0 / 9, -2.0 / 9, 2.0 / 9, -2.0 / 9 },
+  { 1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45, 8.0 / 45 },
+  { 1.0 / 90, -1.0 / 45, 2.0 / 45, -4.0 / 45, 8.0 / 45 },
+  { 32.0 / 45, 16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45 },
+  { 32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45, 2.0 / 45 },
+  { 0, 0, 0, 0, 1 },
+};
 
-  for (int i = 0; i < 6; i++)
-    for (int k = 0; k < 3; k++)
-      t[i][k] = G[i][0] * g[0 * 3 + k] + G[i][1] * g[1 * 3 + k] + G[i][2] * g[2 * 3 + k];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      u[i * 6 + j] = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+/* G g G^T for one k x k kernel g (row-major), in double: n x n values, n
+ * the input tile. */
+static void
+transform_kernel (IncWinogradForm form, const double *g, double *u)
+{
+  const double (*G)[5] = form == INC_WINOGRAD_F4_5X5 ? G4_5
+                         : form == INC_WINOGRAD_F6_3X3 ? G6_3 : G4_3;
+  int n = tile_in_of (form), k = kernel_of (form);
+  double t[8][5];
+
+  for (int i = 0; i < n; i++)
+    for (int b = 0; b < k; b++)
+      {
+        t[i][b] = 0.0;
+        for (int a = 0; a < k; a++)
+          t[i][b] += G[i][a] * g[a * k + b];
+      }
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      {
+        u[i * n + j] = 0.0;
+        for (int b = 0; b < k; b++)
+          u[i * n + j] += t[i][b] * G[j][b];
+      }
 }
 
 gsize
 _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean transposed,
-                            float *dst)
+                            IncWinogradForm form, float *dst)
 {
   /* The transposed convolution reads cout channels and writes cin. */
   int in = transposed ? cout : cin;
   int out = transposed ? cin : cout;
   int out4 = (out + 3) / 4;
-  gsize total = (gsize) POSITIONS * in * out4 * 4;
+  int positions = positions_of (form), k = kernel_of (form);
+  gsize total = (gsize) positions * in * out4 * 4;
 
   if (dst == NULL)
     return total;
@@ -81,32 +157,56 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
   for (int a = 0; a < in; a++)
     for (int b = 0; b < out; b++)
       {
-        double g[9], u[36];
-        for (int ky = 0; ky < 3; ky++)
-          for (int kx = 0; kx < 3; kx++)
+        double g[25], u[MAX_POSITIONS];
+        for (int ky = 0; ky < k; ky++)
+          for (int kx = 0; kx < k; kx++)
             {
               /* Transposed: flipped, with the model's input channel b and
                * output channel a. */
-              gsize k = transposed ? (((gsize) (2 - ky) * 3 + (2 - kx)) * cin + b) * cout + a
-                                   : (((gsize) ky * 3 + kx) * cin + a) * cout + b;
-              g[ky * 3 + kx] = kernel[k];
+              gsize at = transposed
+                           ? (((gsize) (k - 1 - ky) * k + (k - 1 - kx)) * cin + b) * cout + a
+                           : (((gsize) ky * k + kx) * cin + a) * cout + b;
+              g[ky * k + kx] = kernel[at];
             }
-        transform_kernel (g, u);
-        for (int e = 0; e < POSITIONS; e++)
+        transform_kernel (form, g, u);
+        for (int e = 0; e < positions; e++)
           dst[((gsize) e * in + a) * out4 * 4 + b] = (float) u[e];
       }
   return total;
 }
 
+/* The transforms' shaders, compiled for each form: [form][output]
+ * [scalar, vec4, wide]. */
+static IncPipelineId
+pipeline_of (IncWinogradForm form, gboolean input, gboolean wide, gboolean vec4)
+{
+  static const IncPipelineId pipelines[3][2][3] = {
+    { { INC_PIPELINE_WINOGRAD_INPUT, INC_PIPELINE_WINOGRAD_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD_OUTPUT, INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD_OUTPUT_WIDE } },
+    { { INC_PIPELINE_WINOGRAD6_INPUT, INC_PIPELINE_WINOGRAD6_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD6_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD6_OUTPUT, INC_PIPELINE_WINOGRAD6_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE } },
+    { { INC_PIPELINE_WINOGRAD5X5_INPUT, INC_PIPELINE_WINOGRAD5X5_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD5X5_OUTPUT, INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE } },
+  };
+  return pipelines[form][!input][wide ? 2 : vec4 ? 1 : 0];
+}
+
 void
 _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *mask,
                       const IncBuffer *weights, const IncBuffer *dst,
-                      const IncConvParams *params, gint32 w_off,
+                      const IncConvParams *params, IncWinogradForm form, gint32 w_off,
                       const IncBuffer *scratch_input, const IncBuffer *scratch_products)
 {
   const IncConvParams *p = params;
   int th, tw;
-  tiles_of (p, &th, &tw);
+  tiles_of (p, form, &th, &tw);
+  int positions = positions_of (form);
   guint64 tiles = (guint64) th * tw;
   gboolean masked = (p->flags & INC_CONV_MASK_INPUT) != 0;
   /* The profile shows the transforms apart from the products, which keep
@@ -129,27 +229,26 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
    * runs (winograd.glsl tile_in_row). */
   int per_lane = in_vec4 ? TILES_PER_GROUP / 4 : TILES_PER_GROUP;
   guint64 items = (guint64) th * (div_up (tw, per_lane) * (guint64) per_lane);
-  _inc_dispatch (device, in_wide ? INC_PIPELINE_WINOGRAD_INPUT_WIDE
-                         : in_vec4 ? INC_PIPELINE_WINOGRAD_INPUT_VEC4 : INC_PIPELINE_WINOGRAD_INPUT,
+  _inc_dispatch (device, pipeline_of (form, TRUE, in_wide, in_vec4),
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
                                   .dst = scratch_input, .vec4 = in_vec4 },
                  &in, sizeof in,
                  div_up (p->cin, CHANNELS_PER_GROUP) * div_up (items, TILES_PER_GROUP), 1);
   _inc_device_barrier (device);
 
-  /* 2. The 36 products: each a 1x1 convolution over a row of tiles, its
+  /* 2. The products, one a transform position: each a 1x1 convolution over a row of tiles, its
    * position's values a view into the scratch (winograd.glsl). */
   IncConvParams gemm = {
-    .in_h = 1, .in_w = (gint32) tiles, .in_off = 0, .in_stride = POSITIONS * p->cin,
+    .in_h = 1, .in_w = (gint32) tiles, .in_off = 0, .in_stride = positions * p->cin,
     .cin = p->cin,
-    .out_h = 1, .out_w = (gint32) tiles, .out_off = 0, .out_stride = POSITIONS * p->cout,
+    .out_h = 1, .out_w = (gint32) tiles, .out_off = 0, .out_stride = positions * p->cout,
     .cout = p->cout,
     .kh = 1, .kw = 1, .stride = 1, .up = 1, .w_off = w_off, .bias_off = -1,
     .batch_in = p->cin, .batch_out = p->cout,
     .batch_w = p->cin * ((p->cout + 3) / 4),
   };
   _inc_device_label (device, kind, layer, flops);
-  _inc_record_conv_batched (device, scratch_input, weights, scratch_products, &gemm, POSITIONS);
+  _inc_record_conv_batched (device, scratch_input, weights, scratch_products, &gemm, positions);
   _inc_device_barrier (device);
 
   /* 3. Y = A^T m A, bias, ReLU, into the output view. */
@@ -161,8 +260,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
   _inc_device_label (device, "winograd output transform", layer, 0.0);
   gboolean out_wide = _inc_wide_texels (device, p->cout, p->out_off, p->out_stride);
-  _inc_dispatch (device, out_wide ? INC_PIPELINE_WINOGRAD_OUTPUT_WIDE
-                         : out_vec4 ? INC_PIPELINE_WINOGRAD_OUTPUT_VEC4 : INC_PIPELINE_WINOGRAD_OUTPUT,
+  _inc_dispatch (device, pipeline_of (form, FALSE, out_wide, out_vec4),
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,
                                   .vec4 = out_vec4 },
                  &out, sizeof out,

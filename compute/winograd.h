@@ -1,7 +1,8 @@
-/* winograd.h: 3x3 stride-1 convolutions as F(4x4, 3x3) Winograd
- * (compute/shaders/winograd.glsl): an input transform, 36 batched matrix
- * products on conv_gemm, an output transform. 2.25x fewer multiplies than
- * the direct convolution, for two extra passes over memory. */
+/* winograd.h: 3x3 and 5x5 stride-1 convolutions as Winograd F(4x4, 3x3),
+ * F(6x6, 3x3) or F(4x4, 5x5) (compute/shaders/winograd.glsl): an input
+ * transform, 36 or 64 batched matrix products on conv_gemm, an output
+ * transform. 4 to 6 times fewer multiplies than the direct convolution,
+ * for two extra passes over memory. */
 #pragma once
 
 #include "compute/kernels.h"
@@ -20,9 +21,17 @@ typedef struct {
  * then runs directly): bounds device memory on very large images. */
 #define INC_WINOGRAD_MAX_SCRATCH_FLOATS ((gsize) 32 << 20)
 
-/* Whether a node is a convolution this path can run (3x3, stride 1). */
+/* The transforms: output tile and kernel. */
+typedef enum {
+  INC_WINOGRAD_F4_3X3,
+  INC_WINOGRAD_F6_3X3,
+  INC_WINOGRAD_F4_5X5,
+} IncWinogradForm;
+
+/* Whether a node is a convolution this path can run (3x3 or 5x5, stride
+ * 1): backward, always. */
 gboolean _inc_winograd_applies      (const IncNode *node);
-/* Forward convolutions run as Winograd from this many input channels.
+/* Forward 3x3 convolutions run as Winograd from this many input channels.
  * Below it the products are short (a product's inner dimension is cin)
  * and the transforms cost what the products save: InceptionV3's
  * Conv2d_2b (32 -> 64) took as long either way. And rounding matters
@@ -32,22 +41,37 @@ gboolean _inc_winograd_applies      (const IncNode *node);
  * channels left it at 2e-6. */
 #define INC_WINOGRAD_FORWARD_MIN_CIN 64
 /* Whether a node's forward convolution runs as Winograd (where the
- * network has the path at all). */
+ * network has the path at all): 3x3 from INC_WINOGRAD_FORWARD_MIN_CIN
+ * channels, and 5x5 (the mixed blocks' 48 -> 64: 32 -> 11 ms a 512-px
+ * step, the input gradient still 4e-6 from PyTorch's). */
 gboolean _inc_winograd_forward_applies (const IncNode *node);
+/* The form of a node's forward or backward-data convolution. 5x5 kernels
+ * run F(4x4, 5x5) (6.25 times fewer multiplies). 3x3 backward runs
+ * F(6x6, 3x3): 21% fewer multiplies and smaller scratch than F(4x4, 3x3)
+ * (3x3 backward 117 -> 95 ms a 512-px step); its rounding, about twice
+ * F(4x4, 3x3)'s, is linear there and left the input gradient 4e-6 from
+ * PyTorch's. Forward 3x3 keeps F(4x4, 3x3): with F(6x6, 3x3) on
+ * Conv2d_4a and the mixed blocks' 3x3s, flipped ReLUs and max-pool
+ * choices moved the input gradient 1.4e-3, over the engine's 1e-3 bound. */
+IncWinogradForm _inc_winograd_form  (const IncNode *node,
+                                     gboolean       backward);
 /* Floats of the two scratch buffers a convolution with these (direct)
  * parameters needs: transformed input and products. */
 void     _inc_winograd_scratch      (const IncConvParams *params,
+                                     IncWinogradForm      form,
                                      gsize               *input_floats,
                                      gsize               *product_floats);
-/* The kernels transformed, G g G^T, from the model's [3][3][cin][cout]:
- * the forward convolution's as texels of RGBA32F laid out [36][cin][cout4];
- * with `transposed`, the backward-data convolution's (flipped, channels
- * swapped), [36][cout][cin4]. Returns the count of floats; dst may be NULL
- * to ask for it. */
+/* The kernels transformed, G g G^T, from the model's [k][k][cin][cout]:
+ * the forward convolution's as texels of RGBA32F laid out
+ * [positions][cin][cout4], positions = 36 or 64; with `transposed`,
+ * the backward-data convolution's (flipped, channels swapped),
+ * [positions][cout][cin4]. Returns the count of floats; dst may be NULL to
+ * ask for it. */
 gsize    _inc_pack_winograd_weights (const float *kernel,
                                      int          cin,
                                      int          cout,
                                      gboolean     transposed,
+                                     IncWinogradForm form,
                                      float       *dst);
 /* Records the three passes (barriers between them, none after) for a
  * convolution with these direct parameters (forward, or backward-data with
@@ -60,6 +84,7 @@ void     _inc_record_winograd       (IncDevice           *device,
                                      const IncBuffer     *weights,
                                      const IncBuffer     *dst,
                                      const IncConvParams *params,
+                                     IncWinogradForm      form,
                                      gint32               w_off,
                                      const IncBuffer     *scratch_input,
                                      const IncBuffer     *scratch_products);

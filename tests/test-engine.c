@@ -18,7 +18,8 @@
  * d (avgpool 3x3 same) -> e = concat(b, c, d) -> f (3x3 s2 valid, 9, relu),
  * g (maxpool 3x3 s2) -> h = concat(f, g) ; e -> k (1x1, 7) ; j = concat(h') ...
  * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
- * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu). */
+ * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu); r (5x5
+ * same, 8, relu) from a. */
 static IncModel *
 build_model (void)
 {
@@ -42,6 +43,10 @@ build_model (void)
    * as Winograd too (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
   guint pp = test_graph_add (&b, "p", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 64);
   test_graph_add (&b, "q", INC_OP_CONV, 1, IN (pp), 3, 3, 1, TRUE, TRUE, 64, 8);
+  /* A 5x5 convolution, Winograd F(4x4, 5x5) on the gemm kernel; from 13
+   * channels, so that both transforms run in single channels one way and
+   * in texels the other. */
+  test_graph_add (&b, "r", INC_OP_CONV, 1, IN (a), 5, 5, 1, TRUE, TRUE, 13, 8);
   guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
   test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
   (void) k;
@@ -125,7 +130,7 @@ open_variant (const Case *tc)
 }
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
-                                    "p", "q", NULL };
+                                    "p", "q", "r", NULL };
 
 static void
 test_forward (gconstpointer data)
@@ -248,9 +253,10 @@ test_backward_mean (gconstpointer data)
     { "k", 2.0f, 3, NULL, 0 },
     { "m", 0.8f, -1, NULL, 0 },
     { "q", 0.6f, -1, NULL, 0 },
+    { "r", 0.7f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", "m", "q", NULL };
+  const char *layers[] = { "i", "e", "k", "m", "q", "r", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 

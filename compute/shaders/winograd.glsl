@@ -1,22 +1,37 @@
-// winograd.glsl: what the two transforms of the F(4x4, 3x3) Winograd
-// convolution share (Lavin & Gray, "Fast Algorithms for Convolutional
-// Neural Networks", 2016). A 3x3 stride-1 convolution becomes, per 6x6
-// input tile giving a 4x4 output tile:
+// winograd.glsl: what the two transforms of the Winograd convolution share
+// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+// 2016), compiled for F(4x4, 3x3), or with -DTILE=6 F(6x6, 3x3), or with
+// -DKERNEL=5 F(4x4, 5x5). A KERNEL x KERNEL stride-1 convolution becomes,
+// per TILE_IN x TILE_IN input tile giving a TILE x TILE output tile:
 //   Y = A^T [ (G g G^T) . (B^T d B) ] A
-// where the element-wise product, summed over input channels, is 36
-// independent matrix products (tiles x cin by cin x cout) run by
-// conv_gemm.comp: 4 multiplies per output instead of 9.
+// where the element-wise product, summed over input channels, is
+// POSITIONS = TILE_IN^2 independent matrix products (tiles x cin by
+// cin x cout) run by conv_gemm.comp. Multiplies per output: 2.25 with
+// F(4x4, 3x3) (36 positions), 1.78 with F(6x6, 3x3) (64), 4 with
+// F(4x4, 5x5) (64), instead of 9 or 25. The two 8-point transforms share
+// the interpolation points 0, +-1, +-2, +-1/2 and infinity, so B^T is the
+// same for both.
 //
-// Scratch layout: S[t][e][c] at (t * 36 + e) * channels + c, e = the 36
+// Scratch layout: S[t][e][c] at (t * POSITIONS + e) * channels + c, e = the
 // transform positions, t = tile (row-major over tiles_h x tiles_w): a
 // tile's values are contiguous, so each transform writes (or reads) one
 // run of memory per tile; the products read position e as a view with
-// offset e * channels and stride 36 * channels. (Position-major planes
-// made the input transform's 36 stores land megabytes apart: 2.6x slower.)
+// offset e * channels and stride POSITIONS * channels. (Position-major
+// planes made the input transform's stores land megabytes apart: 2.6x
+// slower.)
+#ifndef TILE
+#define TILE 4         // outputs a tile, each way
+#endif
+#ifndef KERNEL
+#define KERNEL 3
+#endif
+#define TILE_IN (TILE + KERNEL - 1)    // inputs a tile, each way
+#define POSITIONS (TILE_IN * TILE_IN)
+
 layout(push_constant) uniform WinogradParams {
   int h, w, off, stride, channels;  // the spatial view: input (input
                                     // transform) or output (output transform)
-  int tiles_h, tiles_w;             // tiles of 4 x 4 outputs
+  int tiles_h, tiles_w;             // tiles of TILE x TILE outputs
   int pad_t, pad_l;                 // input transform: the convolution's padding
   int bias_off;                     // output transform: bias texel, or -1
   int flags;                        // FLAG_RELU, FLAG_ACCUMULATE, FLAG_MASK_INPUT
@@ -50,5 +65,5 @@ ivec2 tile_in_row (int item)
 
 int scratch_index (int e, int t, int c)
 {
-  return (t * 36 + e) * p.channels + c;
+  return (t * POSITIONS + e) * p.channels + c;
 }

@@ -34,8 +34,29 @@ layout(binding = 4, r32f) uniform imageBuffer dst;
 #define FETCH(i) texelFetch (src, i).x
 #endif
 
+#if TILE_IN == 8
+// A^T applied to one line of 8 values, giving TILE (6, or 4 for a 5x5
+// kernel): the points +-1, +-2 and +-1/2 in pairs, their sums feeding the
+// even powers and their differences the odd ones; the point at infinity
+// feeds the last.
+void at_line (VALUE m[8], out VALUE y[TILE])
+{
+  VALUE s1 = m[1] + m[2], d1 = m[1] - m[2];
+  VALUE s2 = m[3] + m[4], d2 = m[3] - m[4];
+  VALUE s3 = m[5] + m[6], d3 = m[5] - m[6];
+  y[0] = m[0] + s1 + s2 + s3;
+  y[1] = d1 + 2.0 * d2 + 0.5 * d3;
+  y[2] = s1 + 4.0 * s2 + 0.25 * s3;
+  y[3] = d1 + 8.0 * d2 + 0.125 * d3;
+#if TILE == 6
+  y[4] = s1 + 16.0 * s2 + 0.0625 * s3;
+  y[5] = d1 + 32.0 * d2 + 0.03125 * d3;
+#endif
+  y[TILE - 1] += m[7];
+}
+#else
 // A^T applied to one line of 6 values, giving 4.
-void at4 (VALUE m[6], out VALUE y[4])
+void at_line (VALUE m[6], out VALUE y[4])
 {
   VALUE s12 = m[1] + m[2], d12 = m[1] - m[2];
   VALUE s34 = m[3] + m[4], d34 = m[3] - m[4];
@@ -44,6 +65,7 @@ void at4 (VALUE m[6], out VALUE y[4])
   y[2] = s12 + 4.0 * s34;
   y[3] = d12 + 8.0 * d34 + m[5];
 }
+#endif
 
 void main ()
 {
@@ -69,21 +91,25 @@ void main ()
 
   for (int t = at.x; t < t_end; t++)
     {
-      // Rows first: 6 rows of m give 6 x 4, then columns give 4 x 4.
-      VALUE r[6][4];
-      for (int i = 0; i < 6; i++)
+      // Rows first: TILE_IN rows of m give TILE_IN x TILE, then columns
+      // give TILE x TILE.
+      VALUE r[TILE_IN][TILE];
+      for (int i = 0; i < TILE_IN; i++)
         {
-          VALUE m[6];
-          for (int j = 0; j < 6; j++)
-            m[j] = FETCH (scratch_index (i * 6 + j, t, c));
-          at4 (m, r[i]);
+          VALUE m[TILE_IN];
+          for (int j = 0; j < TILE_IN; j++)
+            m[j] = FETCH (scratch_index (i * TILE_IN + j, t, c));
+          at_line (m, r[i]);
         }
-      int oy0 = (t / p.tiles_w) * 4, ox0 = (t % p.tiles_w) * 4;
-      VALUE y[4][4];  // [column][row]
-      for (int j = 0; j < 4; j++)
+      int oy0 = (t / p.tiles_w) * TILE, ox0 = (t % p.tiles_w) * TILE;
+      VALUE y[TILE][TILE];  // [column][row]
+      for (int j = 0; j < TILE; j++)
         {
-          at4 (VALUE[6] (r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]), y[j]);
-          for (int i = 0; i < 4; i++)
+          VALUE column[TILE_IN];
+          for (int i = 0; i < TILE_IN; i++)
+            column[i] = r[i][j];
+          at_line (column, y[j]);
+          for (int i = 0; i < TILE; i++)
             {
               y[j][i] += bias;
               if (relu)
@@ -93,12 +119,12 @@ void main ()
 #ifdef VEC4
       // Rows i and i + 1 of a column go as a pair; a pixel outside the
       // output stands in for itself's partner (written twice) or is skipped.
-      for (int j = 0; j < 4; j++)
+      for (int j = 0; j < TILE; j++)
         {
           int x = ox0 + j;
           if (x >= p.w)
             break;
-          for (int i = 0; i < 4; i += 2)
+          for (int i = 0; i < TILE; i += 2)
             {
               int ya = oy0 + i;
               if (ya >= p.h)
@@ -121,12 +147,12 @@ void main ()
             }
         }
 #else
-      for (int j = 0; j < 4; j++)
+      for (int j = 0; j < TILE; j++)
         {
           int x = ox0 + j;
           if (x >= p.w)
             break;
-          for (int i = 0; i < 4; i++)
+          for (int i = 0; i < TILE; i++)
             {
               int yy = oy0 + i;
               if (yy >= p.h)
