@@ -1,9 +1,13 @@
 #!/bin/sh
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
-# Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--preset tf-tutorial]
-# BUILD_DIR defaults to build.  The PyTorch side finds the model in
+# Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--rounds N]
+#                         [--preset tf-tutorial]
+# BUILD_DIR defaults to build. The PyTorch side finds the model in
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
+# The step is timed in N rounds (default 3), each running ours then the
+# peer; the ratio is of the two medians, so that on a noisy machine both
+# sides are measured across the same windows.
 # --preset tf-tutorial instead times the whole tf-tutorial recipe on
 # data/sample.jpg (5 octaves x 100 steps; four runs, many minutes): ours
 # and the PyTorch peer's, each with the recipe's 512-px tiles (32-px halo,
@@ -18,6 +22,7 @@ preset=
 size=512
 layers=mixed3,mixed5
 steps=5
+rounds=3
 python=${PYTHON:-/usr/bin/python3}
 
 die () { echo "bench: $*" >&2; exit 1; }
@@ -30,12 +35,18 @@ while [ $# -gt 0 ]; do
     --preset) [ $# -ge 2 ] || die "--preset needs a name"
               preset=$2; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
-    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --rounds) [ $# -ge 2 ] || die "--rounds needs a count"
+              rounds=$2; shift 2 ;;
+    --rounds=*) rounds=${1#--rounds=}; shift ;;
+    -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
 done
 build=${build:-build}
+case $rounds in
+  ''|*[!0-9]*|0) die "--rounds needs a positive count, not '$rounds'" ;;
+esac
 case $build in /*) ;; *) [ -d "$build" ] || build=$root/$build ;; esac
 
 if [ -z "$model_dir" ]; then
@@ -117,15 +128,33 @@ if [ -n "$preset" ]; then
   exit 0
 fi
 
-ours=$(run_side inceptionist \
-         "$cli" bench --size "$size" --layers "$layers" --steps "$steps") || exit 1
-theirs=$(run_side pytorch "$python" "$root/scripts/reference/torch_bench.py" \
-           --size "$size" --layers "$layers" --steps "$steps" \
-           --model-dir "$model_dir") || exit 1
+# The median of the numbers on standard input, one a line.
+median () {
+  sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+all_ours=
+all_theirs=
+per_round=
+r=1
+while [ "$r" -le "$rounds" ]; do
+  ours=$(run_side "inceptionist (round $r)" \
+           "$cli" bench --size "$size" --layers "$layers" --steps "$steps") || exit 1
+  theirs=$(run_side "pytorch (round $r)" "$python" "$root/scripts/reference/torch_bench.py" \
+             --size "$size" --layers "$layers" --steps "$steps" \
+             --model-dir "$model_dir") || exit 1
+  all_ours="$all_ours $ours"
+  all_theirs="$all_theirs $theirs"
+  per_round="$per_round $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2fx", a / b }')"
+  r=$((r + 1))
+done
+ours=$(echo $all_ours | tr ' ' '\n' | median)
+theirs=$(echo $all_theirs | tr ' ' '\n' | median)
 
 ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }')
 echo
-echo "size $size, layers $layers, $steps steps"
-printf '%-13s seconds_per_step=%s\n' inceptionist "$ours"
-printf '%-13s seconds_per_step=%s\n' pytorch "$theirs"
-printf '%-13s %sx\n' ratio "$ratio"
+echo "size $size, layers $layers, $steps steps, $rounds rounds (medians)"
+printf '%-13s seconds_per_step=%s   (rounds:%s)\n' inceptionist "$ours" "$all_ours"
+printf '%-13s seconds_per_step=%s   (rounds:%s)\n' pytorch "$theirs" "$all_theirs"
+printf '%-13s %sx   (rounds:%s)\n' ratio "$ratio" "$per_round"
