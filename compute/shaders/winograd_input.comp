@@ -64,11 +64,12 @@ void bt (inout VALUE d[6])
 }
 #endif
 
-// Columns xs .. xs + n - 1 of rows y0 .. y0 + TILE_IN - 1 for channel c, B^T applied
-// to each, into d[first] .. d[first + n - 1] (zero outside the image;
-// masked by the activation with FLAG_MASK_INPUT). Every fetch first, then the arithmetic: on lavapipe a
-// fetch is a function call, and values live across a call are kept in
-// memory. Taps outside the image read element c (always in range).
+// Columns xs .. xs + n - 1 of rows y0 .. y0 + TILE_IN - 1 for channel c,
+// B^T applied to each, into d[first] .. d[first + n - 1] (zero outside the
+// image; masked by the activation with FLAG_MASK_INPUT). Every fetch
+// first, then the arithmetic: on lavapipe a fetch is a function call, and
+// values live across a call are kept in memory. Taps outside the image
+// read element c (always in range).
 #define COLUMNS(xs, n, first) \
   { \
     int at_src[n][TILE_IN]; \
