@@ -1,5 +1,6 @@
 /* winograd.c: recording the Winograd convolution's passes and transforming
  * its kernels (see winograd.h). */
+#include <math.h>
 #include <string.h>
 
 #include "compute/winograd.h"
@@ -79,51 +80,38 @@ _inc_winograd_scratch (const IncConvParams *params, IncWinogradForm form, gsize 
   *product_floats = (gsize) positions_of (form) * th * tw * params->cout;
 }
 
-/* G, the kernel transform (input-tile rows, kernel-size columns): its rows
- * are the interpolation points, scaled to match B^T and A^T in the shaders
- * (winograd_input.comp, winograd_output.comp). */
-static const double G4_3[6][5] = {
-  { 1.0 / 4, 0, 0 },
-  { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
-  { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
-  { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
-  { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
-  { 0, 0, 1 },
-};
-/* Points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity: row p is a scale times
- * (1, p, p^2, ...). */
-static const double G6_3[8][5] = {
-  { 1, 0, 0 },
-  { -2.0 / 9, -2.0 / 9, -2.0 / 9 },
-  { -2.0 / 9, 2.0 / 9, -2.0 / 9 },
-  { 1.0 / 90, 1.0 / 45, 2.0 / 45 },
-  { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
-  { 32.0 / 45, 16.0 / 45, 8.0 / 45 },
-  { 32.0 / 45, -16.0 / 45, 8.0 / 45 },
-  { 0, 0, 1 },
-};
-/* The same points and scales, to the 4th power. */
-static const double G4_5[8][5] = {
-  { 1, 0, 0, 0, 0 },
-  { -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9 },
-  { -2.0 / 9, 2.0 / 9, -2.0 / 9, 2.0 / 9, -2.0 / 9 },
-  { 1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45, 8.0 / 45 },
-  { 1.0 / 90, -1.0 / 45, 2.0 / 45, -4.0 / 45, 8.0 / 45 },
-  { 32.0 / 45, 16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45 },
-  { 32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45, 2.0 / 45 },
-  { 0, 0, 0, 0, 1 },
-};
+/* The kernel transform G has one row per finite interpolation point p,
+ * scale * (1, p, p^2, ...), and a last row (0, ..., 0, 1) for the point
+ * at infinity; the points and scales match B^T and A^T in the shaders
+ * (winograd_input.comp, winograd_output.comp). F(6x6, 3x3) and
+ * F(4x4, 5x5) share their 8 points. */
+static const double points6[5] = { 0, 1, -1, 2, -2 };
+static const double scales6[5] = { 1.0 / 4, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24 };
+static const double points8[7] = { 0, 1, -1, 2, -2, 1.0 / 2, -1.0 / 2 };
+static const double scales8[7] = { 1, -2.0 / 9, -2.0 / 9, 1.0 / 90, 1.0 / 90, 32.0 / 45, 32.0 / 45 };
+
+/* Row i of G for a form: k values. */
+static void
+g_row (IncWinogradForm form, int i, double *row)
+{
+  int n = tile_in_of (form), k = kernel_of (form);
+  const double *points = n == 8 ? points8 : points6;
+  const double *scales = n == 8 ? scales8 : scales6;
+
+  for (int j = 0; j < k; j++)
+    row[j] = i == n - 1 ? (j == k - 1) : scales[i] * pow (points[i], j);
+}
 
 /* G g G^T for one k x k kernel g (row-major), in double: n x n values, n
  * the input tile. */
 static void
 transform_kernel (IncWinogradForm form, const double *g, double *u)
 {
-  const double (*G)[5] = form == INC_WINOGRAD_F4_5X5 ? G4_5
-                         : form == INC_WINOGRAD_F6_3X3 ? G6_3 : G4_3;
   int n = tile_in_of (form), k = kernel_of (form);
-  double t[8][5];
+  double G[8][5], t[8][5];
 
+  for (int i = 0; i < n; i++)
+    g_row (form, i, G[i]);
   for (int i = 0; i < n; i++)
     for (int b = 0; b < k; b++)
       {
