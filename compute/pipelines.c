@@ -46,6 +46,12 @@
 #include "shaders/winograd5x5_output.spv.h"
 #include "shaders/winograd5x5_output_vec4.spv.h"
 #include "shaders/winograd5x5_output_wide.spv.h"
+#include "shaders/winograd1x7_input.spv.h"
+#include "shaders/winograd1x7_input_vec4.spv.h"
+#include "shaders/winograd1x7_input_wide.spv.h"
+#include "shaders/winograd1x7_output.spv.h"
+#include "shaders/winograd1x7_output_vec4.spv.h"
+#include "shaders/winograd1x7_output_wide.spv.h"
 #include "shaders/pool_forward_vec4.spv.h"
 #include "shaders/maxpool_3x3s2_vec4.spv.h"
 #include "shaders/avgpool_3x3s1_vec4.spv.h"
@@ -107,6 +113,12 @@ static const struct {
   [INC_PIPELINE_WINOGRAD5X5_OUTPUT] = { winograd5x5_output_spv, sizeof winograd5x5_output_spv },
   [INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4] = { winograd5x5_output_vec4_spv, sizeof winograd5x5_output_vec4_spv },
   [INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE] = { winograd5x5_output_wide_spv, sizeof winograd5x5_output_wide_spv },
+  [INC_PIPELINE_WINOGRAD1X7_INPUT] = { winograd1x7_input_spv, sizeof winograd1x7_input_spv },
+  [INC_PIPELINE_WINOGRAD1X7_INPUT_VEC4] = { winograd1x7_input_vec4_spv, sizeof winograd1x7_input_vec4_spv },
+  [INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE] = { winograd1x7_input_wide_spv, sizeof winograd1x7_input_wide_spv },
+  [INC_PIPELINE_WINOGRAD1X7_OUTPUT] = { winograd1x7_output_spv, sizeof winograd1x7_output_spv },
+  [INC_PIPELINE_WINOGRAD1X7_OUTPUT_VEC4] = { winograd1x7_output_vec4_spv, sizeof winograd1x7_output_vec4_spv },
+  [INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE] = { winograd1x7_output_wide_spv, sizeof winograd1x7_output_wide_spv },
   [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
   [INC_PIPELINE_MAXPOOL_3X3S2_VEC4] = { maxpool_3x3s2_vec4_spv, sizeof maxpool_3x3s2_vec4_spv },
   [INC_PIPELINE_AVGPOOL_3X3S1_VEC4] = { avgpool_3x3s1_vec4_spv, sizeof avgpool_3x3s1_vec4_spv },
@@ -197,6 +209,8 @@ _inc_pipelines_init (IncDevice *device, GError **error)
                       i == INC_PIPELINE_WINOGRAD6_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE ||
                       i == INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE ||
                       i == INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE ||
+                      i == INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE ||
+                      i == INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE ||
                       i == INC_PIPELINE_MASK_GRADIENT_WIDE;
       gboolean gemm = (i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
                       i == INC_PIPELINE_COL2IM;

@@ -6,6 +6,7 @@
 #include "compute/winograd.h"
 
 #define MAX_POSITIONS 64         /* 8 x 8 transform positions */
+#define MAX_TAPS 25
 #define TILES_PER_GROUP 32       /* winograd.glsl */
 #define CHANNELS_PER_GROUP 32
 
@@ -15,17 +16,25 @@ div_up (guint64 a, guint64 b)
   return (guint32) ((a + b - 1) / b);
 }
 
+/* A 1 x 7 or 7 x 1 kernel. */
+static gboolean
+is_line (int kh, int kw)
+{
+  return (kh == 1 && kw == 7) || (kh == 7 && kw == 1);
+}
+
 gboolean
 _inc_winograd_applies (const IncNode *node)
 {
-  return node->op == INC_OP_CONV && node->kh == node->kw && (node->kh == 3 || node->kh == 5) &&
-         node->sh == 1 && node->sw == 1;
+  return node->op == INC_OP_CONV && node->sh == 1 && node->sw == 1 &&
+         ((node->kh == node->kw && (node->kh == 3 || node->kh == 5)) ||
+          is_line (node->kh, node->kw));
 }
 
 gboolean
 _inc_winograd_forward_applies (const IncNode *node)
 {
-  return _inc_winograd_applies (node) && (node->kh == 5 ||
+  return _inc_winograd_applies (node) && (node->kh == 5 || is_line (node->kh, node->kw) ||
          node->cin >= INC_WINOGRAD_FORWARD_MIN_CIN);
 }
 
@@ -34,22 +43,24 @@ _inc_winograd_form (const IncNode *node, gboolean backward)
 {
   if (node->kh == 5)
     return INC_WINOGRAD_F4_5X5;
+  if (is_line (node->kh, node->kw))
+    return INC_WINOGRAD_F6_7;
   return backward ? INC_WINOGRAD_F6_3X3 : INC_WINOGRAD_F4_3X3;
 }
 
 static int
 tile_of (IncWinogradForm form)
 {
-  return form == INC_WINOGRAD_F6_3X3 ? 6 : 4;
+  return form == INC_WINOGRAD_F6_3X3 || form == INC_WINOGRAD_F6_7 ? 6 : 4;
 }
 
 static int
 kernel_of (IncWinogradForm form)
 {
-  return form == INC_WINOGRAD_F4_5X5 ? 5 : 3;
+  return form == INC_WINOGRAD_F6_7 ? 7 : form == INC_WINOGRAD_F4_5X5 ? 5 : 3;
 }
 
-/* Input tile size, each way. */
+/* Input tile size, each way (F(6, 7): along its line). */
 static int
 tile_in_of (IncWinogradForm form)
 {
@@ -59,13 +70,24 @@ tile_in_of (IncWinogradForm form)
 static int
 positions_of (IncWinogradForm form)
 {
+  if (form == INC_WINOGRAD_F6_7)
+    return tile_in_of (form);
   return tile_in_of (form) * tile_in_of (form);
 }
 
+/* Square forms: tiles down and across. F(6, 7): lines (rows, or columns
+ * of a 7 x 1 kernel) and tiles a line (winograd_line_input.comp). */
 static void
 tiles_of (const IncConvParams *p, IncWinogradForm form, int *th, int *tw)
 {
   int tile = tile_of (form);
+  if (form == INC_WINOGRAD_F6_7)
+    {
+      gboolean vertical = p->kh == 7;
+      *th = vertical ? p->out_w : p->out_h;
+      *tw = ((vertical ? p->out_h : p->out_w) + tile - 1) / tile;
+      return;
+    }
   *th = (p->out_h + tile - 1) / tile;
   *tw = (p->out_w + tile - 1) / tile;
 }
@@ -83,35 +105,54 @@ _inc_winograd_scratch (const IncConvParams *params, IncWinogradForm form, gsize 
 /* The kernel transform G has one row per finite interpolation point p,
  * scale * (1, p, p^2, ...), and a last row (0, ..., 0, 1) for the point
  * at infinity; the points and scales match B^T and A^T in the shaders
- * (winograd_input.comp, winograd_output.comp). F(6x6, 3x3) and
- * F(4x4, 5x5) share their 8 points. */
+ * (winograd_input.comp, winograd_output.comp, winograd_line_*.comp).
+ * F(6x6, 3x3) and F(4x4, 5x5) share their 8 points; F(6, 7) adds +-3/2
+ * and +-3/4. Each scale is 1 / (the product of p - q over the other finite
+ * points q), divided by the factor the shaders scale p's row of B^T by to
+ * keep whole numbers there (F(6, 7): 256, 128 for +-1/2 and +-3/2, 64 for
+ * +-3/4). */
 static const double points6[5] = { 0, 1, -1, 2, -2 };
 static const double scales6[5] = { 1.0 / 4, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24 };
 static const double points8[7] = { 0, 1, -1, 2, -2, 1.0 / 2, -1.0 / 2 };
 static const double scales8[7] = { 1, -2.0 / 9, -2.0 / 9, 1.0 / 90, 1.0 / 90, 32.0 / 45, 32.0 / 45 };
+static const double points12[11] = { 0, 1, -1, 2, -2, 1.0 / 2, -1.0 / 2, 3.0 / 2, -3.0 / 2,
+                                     3.0 / 4, -3.0 / 4 };
+static const double scales12[11] = { -1.0 / 324, 1.0 / 630, 1.0 / 630, 1.0 / 138600, 1.0 / 138600,
+                                     2.0 / 225, 2.0 / 225, -2.0 / 8505, -2.0 / 8505,
+                                     -8192.0 / 467775, -8192.0 / 467775 };
 
 /* Row i of G for a form: k values. */
 static void
 g_row (IncWinogradForm form, int i, double *row)
 {
   int n = tile_in_of (form), k = kernel_of (form);
-  const double *points = n == 8 ? points8 : points6;
-  const double *scales = n == 8 ? scales8 : scales6;
+  const double *points = n == 12 ? points12 : n == 8 ? points8 : points6;
+  const double *scales = n == 12 ? scales12 : n == 8 ? scales8 : scales6;
 
   for (int j = 0; j < k; j++)
     row[j] = i == n - 1 ? (j == k - 1) : scales[i] * pow (points[i], j);
 }
 
 /* G g G^T for one k x k kernel g (row-major), in double: n x n values, n
- * the input tile. */
+ * the input tile; F(6, 7): G g for k taps, n values. */
 static void
 transform_kernel (IncWinogradForm form, const double *g, double *u)
 {
   int n = tile_in_of (form), k = kernel_of (form);
-  double G[8][5], t[8][5];
+  double G[12][7], t[8][5];
 
   for (int i = 0; i < n; i++)
     g_row (form, i, G[i]);
+  if (form == INC_WINOGRAD_F6_7)
+    {
+      for (int i = 0; i < n; i++)
+        {
+          u[i] = 0.0;
+          for (int j = 0; j < k; j++)
+            u[i] += G[i][j] * g[j];
+        }
+      return;
+    }
   for (int i = 0; i < n; i++)
     for (int b = 0; b < k; b++)
       {
@@ -137,6 +178,8 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
   int out = transposed ? cin : cout;
   int out4 = (out + 3) / 4;
   int positions = positions_of (form), k = kernel_of (form);
+  /* Taps in the model's order, (ky * kw + kx): k of them for F(6, 7). */
+  int taps = form == INC_WINOGRAD_F6_7 ? k : k * k;
   gsize total = (gsize) positions * in * out4 * 4;
 
   if (dst == NULL)
@@ -145,17 +188,15 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
   for (int a = 0; a < in; a++)
     for (int b = 0; b < out; b++)
       {
-        double g[25], u[MAX_POSITIONS];
-        for (int ky = 0; ky < k; ky++)
-          for (int kx = 0; kx < k; kx++)
-            {
-              /* Transposed: flipped, with the model's input channel b and
-               * output channel a. */
-              gsize at = transposed
-                           ? (((gsize) (k - 1 - ky) * k + (k - 1 - kx)) * cin + b) * cout + a
-                           : (((gsize) ky * k + kx) * cin + a) * cout + b;
-              g[ky * k + kx] = kernel[at];
-            }
+        double g[MAX_TAPS], u[MAX_POSITIONS];
+        for (int t = 0; t < taps; t++)
+          {
+            /* Transposed: flipped, with the model's input channel b and
+             * output channel a. */
+            gsize at = transposed ? ((gsize) (taps - 1 - t) * cin + b) * cout + a
+                                  : ((gsize) t * cin + a) * cout + b;
+            g[t] = kernel[at];
+          }
         transform_kernel (form, g, u);
         for (int e = 0; e < positions; e++)
           dst[((gsize) e * in + a) * out4 * 4 + b] = (float) u[e];
@@ -168,7 +209,7 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
 static IncPipelineId
 pipeline_of (IncWinogradForm form, gboolean input, gboolean wide, gboolean vec4)
 {
-  static const IncPipelineId pipelines[3][2][3] = {
+  static const IncPipelineId pipelines[4][2][3] = {
     { { INC_PIPELINE_WINOGRAD_INPUT, INC_PIPELINE_WINOGRAD_INPUT_VEC4,
         INC_PIPELINE_WINOGRAD_INPUT_WIDE },
       { INC_PIPELINE_WINOGRAD_OUTPUT, INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
@@ -181,6 +222,10 @@ pipeline_of (IncWinogradForm form, gboolean input, gboolean wide, gboolean vec4)
         INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE },
       { INC_PIPELINE_WINOGRAD5X5_OUTPUT, INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4,
         INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE } },
+    { { INC_PIPELINE_WINOGRAD1X7_INPUT, INC_PIPELINE_WINOGRAD1X7_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD1X7_OUTPUT, INC_PIPELINE_WINOGRAD1X7_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE } },
   };
   return pipelines[form][!input][wide ? 2 : vec4 ? 1 : 0];
 }
@@ -201,13 +246,15 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
    * the convolution's label (and its direct work in flops). */
   const char *kind = device->label_kind, *layer = device->label_layer;
   double flops = device->label_flops;
+  /* F(6, 7) with a 7 x 1 kernel runs its lines down the columns. */
+  gint32 vertical = form == INC_WINOGRAD_F6_7 && p->kh == 7 ? INC_WINOGRAD_VERTICAL : 0;
 
   /* 1. V = B^T d B, with the backward ReLU folded in. */
   IncWinogradParams in = {
     .h = p->in_h, .w = p->in_w, .off = p->in_off, .stride = p->in_stride,
     .channels = p->cin, .tiles_h = th, .tiles_w = tw,
     .pad_t = p->pad_t, .pad_l = p->pad_l, .bias_off = -1,
-    .flags = masked ? INC_CONV_MASK_INPUT : 0,
+    .flags = (masked ? INC_CONV_MASK_INPUT : 0) | vertical,
   };
   gboolean in_vec4 = _inc_whole_texels (p->cin, p->in_off, p->in_stride);
   _inc_device_label (device, "winograd input transform", layer, 0.0);
@@ -243,7 +290,8 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   IncWinogradParams out = {
     .h = p->out_h, .w = p->out_w, .off = p->out_off, .stride = p->out_stride,
     .channels = p->cout, .tiles_h = th, .tiles_w = tw,
-    .bias_off = p->bias_off, .flags = p->flags & (INC_CONV_RELU | INC_CONV_ACCUMULATE),
+    .bias_off = p->bias_off,
+    .flags = (p->flags & (INC_CONV_RELU | INC_CONV_ACCUMULATE)) | vertical,
   };
   gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
   _inc_device_label (device, "winograd output transform", layer, 0.0);

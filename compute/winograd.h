@@ -1,8 +1,9 @@
 /* winograd.h: 3x3 and 5x5 stride-1 convolutions as Winograd F(4x4, 3x3),
- * F(6x6, 3x3) or F(4x4, 5x5) (compute/shaders/winograd.glsl): an input
- * transform, 36 or 64 batched matrix products on conv_gemm, an output
- * transform. 4 to 6 times fewer multiplies than the direct convolution,
- * for two extra passes over memory. */
+ * F(6x6, 3x3) or F(4x4, 5x5), and 1x7 and 7x1 ones as F(6, 7) along their
+ * line (compute/shaders/winograd.glsl): an input transform, 36, 64 or 12
+ * batched matrix products on conv_gemm, an output transform. 3.5 to 6
+ * times fewer multiplies than the direct convolution, for two extra passes
+ * over memory. */
 #pragma once
 
 #include "compute/kernels.h"
@@ -17,6 +18,10 @@ typedef struct {
   gint32 groups_x;
 } IncWinogradParams;
 
+/* IncWinogradParams.flags, beside INC_CONV_RELU, INC_CONV_ACCUMULATE and
+ * INC_CONV_MASK_INPUT: F(6, 7)'s lines are columns (a 7 x 1 kernel). */
+#define INC_WINOGRAD_VERTICAL 8
+
 /* Scratch buffers above this many floats are not used (the convolution
  * then runs directly): bounds device memory on very large images. */
 #define INC_WINOGRAD_MAX_SCRATCH_FLOATS ((gsize) 32 << 20)
@@ -26,10 +31,11 @@ typedef enum {
   INC_WINOGRAD_F4_3X3,
   INC_WINOGRAD_F6_3X3,
   INC_WINOGRAD_F4_5X5,
+  INC_WINOGRAD_F6_7,     /* 1 x 7 or 7 x 1: 6 outputs a tile along the line */
 } IncWinogradForm;
 
-/* Whether a node is a convolution this path can run (3x3 or 5x5, stride
- * 1): backward, always. */
+/* Whether a node is a convolution this path can run (3x3, 5x5, 1x7 or
+ * 7x1, stride 1): backward, always. */
 gboolean _inc_winograd_applies      (const IncNode *node);
 /* Forward 3x3 convolutions run as Winograd from this many input channels.
  * Below it the products are short (a product's inner dimension is cin)
@@ -42,12 +48,16 @@ gboolean _inc_winograd_applies      (const IncNode *node);
 #define INC_WINOGRAD_FORWARD_MIN_CIN 64
 /* Whether a node's forward convolution runs as Winograd (where the
  * network has the path at all): 3x3 from INC_WINOGRAD_FORWARD_MIN_CIN
- * channels, and 5x5 (the mixed blocks' 48 -> 64: 32 -> 11 ms a 512-px
- * step, the input gradient still 4e-6 from PyTorch's). */
+ * channels, 5x5 (the mixed blocks' 48 -> 64: 32 -> 11 ms a 512-px step,
+ * the input gradient still 4e-6 from PyTorch's) and 1x7 / 7x1 (the
+ * mixed4-7 blocks: with them the input gradient stayed 4.3e-6 to 4.9e-6
+ * from PyTorch's). */
 gboolean _inc_winograd_forward_applies (const IncNode *node);
 /* The form of a node's forward or backward-data convolution. 5x5 kernels
- * run F(4x4, 5x5) (6.25 times fewer multiplies). 3x3 backward runs
- * F(6x6, 3x3): 21% fewer multiplies and smaller scratch than F(4x4, 3x3)
+ * run F(4x4, 5x5) (6.25 times fewer multiplies), 1x7 and 7x1 ones F(6, 7)
+ * (3.5 times fewer; 176 -> 71 ms a 512-px step, plus 28 ms of
+ * transforms). 3x3 backward runs F(6x6, 3x3): 21% fewer multiplies and
+ * smaller scratch than F(4x4, 3x3)
  * (3x3 backward 117 -> 95 ms a 512-px step); its rounding, about twice
  * F(4x4, 3x3)'s, is linear there and left the input gradient 4e-6 from
  * PyTorch's. Forward 3x3 keeps F(4x4, 3x3): with F(6x6, 3x3) on
@@ -61,12 +71,12 @@ void     _inc_winograd_scratch      (const IncConvParams *params,
                                      IncWinogradForm      form,
                                      gsize               *input_floats,
                                      gsize               *product_floats);
-/* The kernels transformed, G g G^T, from the model's [k][k][cin][cout]:
- * the forward convolution's as texels of RGBA32F laid out
- * [positions][cin][cout4], positions = 36 or 64; with `transposed`,
- * the backward-data convolution's (flipped, channels swapped),
- * [positions][cout][cin4]. Returns the count of floats; dst may be NULL to
- * ask for it. */
+/* The kernels transformed, G g G^T (F(6, 7): G g), from the model's
+ * [kh][kw][cin][cout]: the forward convolution's as texels of RGBA32F
+ * laid out [positions][cin][cout4], positions = 36, 64 or 12; with
+ * `transposed`, the backward-data convolution's (flipped, channels
+ * swapped), [positions][cout][cin4]. Returns the count of floats; dst may
+ * be NULL to ask for it. */
 gsize    _inc_pack_winograd_weights (const float *kernel,
                                      int          cin,
                                      int          cout,

@@ -19,7 +19,8 @@
  * g (maxpool 3x3 s2) -> h = concat(f, g) ; e -> k (1x1, 7) ; j = concat(h') ...
  * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
  * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu); r (5x5
- * same, 8, relu) from a. */
+ * same, 8, relu) from a; m -> s (1x7 same, 8, relu) -> t (7x1 same, 16,
+ * relu). */
 static IncModel *
 build_model (void)
 {
@@ -38,7 +39,7 @@ build_model (void)
   guint fg = test_graph_add (&b, "fg", INC_OP_CONCAT, 2, IN (f, g), 0, 0, 1, FALSE, FALSE, 33, 33);
   /* 16 channels from 24: multiples of 8 on both sides, for the variants
    * that store 8 channels at a time (forward, and the Winograd backward). */
-  test_graph_add (&b, "m", INC_OP_CONV, 1, IN (e), 3, 3, 1, TRUE, TRUE, 24, 16);
+  guint m = test_graph_add (&b, "m", INC_OP_CONV, 1, IN (e), 3, 3, 1, TRUE, TRUE, 24, 16);
   /* A 3x3 convolution from 64 channels: the gemm kernel runs it forward
    * as Winograd too (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
   guint pp = test_graph_add (&b, "p", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 64);
@@ -47,6 +48,11 @@ build_model (void)
    * channels, so that both transforms run in single channels one way and
    * in texels the other. */
   test_graph_add (&b, "r", INC_OP_CONV, 1, IN (a), 5, 5, 1, TRUE, TRUE, 13, 8);
+  /* 1x7 and 7x1 convolutions run as Winograd F(6, 7) on the gemm kernel:
+   * b and c in single channels, these two in texels of 4 and 8 channels
+   * both ways; lines of 5 and 7 values end in part-filled tiles. */
+  guint s = test_graph_add (&b, "s", INC_OP_CONV, 1, IN (m), 1, 7, 1, TRUE, TRUE, 16, 8);
+  test_graph_add (&b, "t", INC_OP_CONV, 1, IN (s), 7, 1, 1, TRUE, TRUE, 8, 16);
   guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
   test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
   (void) k;
@@ -130,7 +136,7 @@ open_variant (const Case *tc)
 }
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
-                                    "p", "q", "r", NULL };
+                                    "p", "q", "r", "s", "t", NULL };
 
 static void
 test_forward (gconstpointer data)
@@ -254,9 +260,10 @@ test_backward_mean (gconstpointer data)
     { "m", 0.8f, -1, NULL, 0 },
     { "q", 0.6f, -1, NULL, 0 },
     { "r", 0.7f, -1, NULL, 0 },
+    { "t", -0.9f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", "m", "q", "r", NULL };
+  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 

@@ -26,12 +26,19 @@
 #define KERNEL 3
 #endif
 #define TILE_IN (TILE + KERNEL - 1)    // inputs a tile, each way
+// LINE: a 1 x KERNEL or KERNEL x 1 convolution, tiles of TILE outputs
+// along the kernel's direction (winograd_line_*.comp).
+#ifdef LINE
+#define POSITIONS TILE_IN
+#else
 #define POSITIONS (TILE_IN * TILE_IN)
+#endif
 
 layout(push_constant) uniform WinogradParams {
   int h, w, off, stride, channels;  // the spatial view: input (input
                                     // transform) or output (output transform)
-  int tiles_h, tiles_w;             // tiles of TILE x TILE outputs
+  int tiles_h, tiles_w;             // tiles of TILE x TILE outputs; LINE:
+                                    // lines, and tiles of TILE a line
   int pad_t, pad_l;                 // input transform: the convolution's padding
   int bias_off;                     // output transform: bias texel, or -1
   int flags;                        // FLAG_RELU, FLAG_ACCUMULATE, FLAG_MASK_INPUT
@@ -41,6 +48,8 @@ layout(push_constant) uniform WinogradParams {
 #define FLAG_RELU 1
 #define FLAG_ACCUMULATE 2
 #define FLAG_MASK_INPUT 4
+// LINE: the kernel runs along y (KERNEL x 1), else along x.
+#define FLAG_VERTICAL 8
 
 #include "channel_lanes.glsl"
 
