@@ -78,7 +78,7 @@ _inc_record_col2im (IncDevice *device, const IncBuffer *src, const IncBuffer *ma
   };
   _inc_device_label (device, "col2im gather", device->label_layer, 0.0);
   _inc_dispatch (device, INC_PIPELINE_COL2IM,
-                 &(IncBindings) { .src = scratch, .dst = dst },
+                 &(IncBindings) { .src = scratch, .dst = dst, .vec4 = TRUE, .dst_r32 = TRUE },
                  &gather, sizeof gather, (guint32) ((pixels + GATHER_WORKGROUP - 1) / GATHER_WORKGROUP),
                  1);
 }

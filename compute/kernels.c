@@ -48,11 +48,16 @@ record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
       { INC_PIPELINE_CONV_GEMM_IN4_MASK, INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4,
         INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE } },
   };
+  /* The image (3 channels, packed, forward): picked from RGBA32F texels. */
+  gboolean rgb_in = params->cin == 3 && params->in_stride == 3 && !masked && batches == 1;
+  static const IncPipelineId rgb_variants[3] = {
+    INC_PIPELINE_CONV_GEMM_RGB, INC_PIPELINE_CONV_GEMM_RGB_VEC4, INC_PIPELINE_CONV_GEMM_RGB_WIDE,
+  };
   guint64 groups = div_up (npix, CONV_GEMM_PIXELS) * (guint64) div_up (cout4, 8);
 
-  _inc_dispatch (device, variants[vec4_in][masked][out],
+  _inc_dispatch (device, rgb_in ? rgb_variants[out] : variants[vec4_in][masked][out],
                  &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
-                                  .vec4 = vec4_in },
+                                  .vec4 = vec4_in || rgb_in },
                  params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
 }
 

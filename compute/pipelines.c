@@ -46,6 +46,9 @@
 #include "shaders/winograd5x5_output.spv.h"
 #include "shaders/winograd5x5_output_vec4.spv.h"
 #include "shaders/winograd5x5_output_wide.spv.h"
+#include "shaders/conv_gemm_rgb.spv.h"
+#include "shaders/conv_gemm_rgb_vec4.spv.h"
+#include "shaders/conv_gemm_rgb_wide.spv.h"
 #include "shaders/winograd1x7_input.spv.h"
 #include "shaders/winograd1x7_input_vec4.spv.h"
 #include "shaders/winograd1x7_input_wide.spv.h"
@@ -89,6 +92,9 @@ static const struct {
   [INC_PIPELINE_CONV_GEMM_MASK_WIDE] = { conv_gemm_mask_wide_spv, sizeof conv_gemm_mask_wide_spv },
   [INC_PIPELINE_CONV_GEMM_IN4_WIDE] = { conv_gemm_in4_wide_spv, sizeof conv_gemm_in4_wide_spv },
   [INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE] = { conv_gemm_in4_mask_wide_spv, sizeof conv_gemm_in4_mask_wide_spv },
+  [INC_PIPELINE_CONV_GEMM_RGB] = { conv_gemm_rgb_spv, sizeof conv_gemm_rgb_spv },
+  [INC_PIPELINE_CONV_GEMM_RGB_VEC4] = { conv_gemm_rgb_vec4_spv, sizeof conv_gemm_rgb_vec4_spv },
+  [INC_PIPELINE_CONV_GEMM_RGB_WIDE] = { conv_gemm_rgb_wide_spv, sizeof conv_gemm_rgb_wide_spv },
   [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
   [INC_PIPELINE_CONV_NARROW_VEC4] = { conv_narrow_vec4_spv, sizeof conv_narrow_vec4_spv },
   [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
@@ -205,6 +211,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
       /* The wide-store variants shuffle across lanes, as conv_gemm does;
        * col2im.comp only ever follows conv_gemm. */
       gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
+                      i == INC_PIPELINE_CONV_GEMM_RGB_WIDE ||
                       i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE ||
                       i == INC_PIPELINE_WINOGRAD6_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE ||
                       i == INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE ||
@@ -212,7 +219,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
                       i == INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE ||
                       i == INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE ||
                       i == INC_PIPELINE_MASK_GRADIENT_WIDE;
-      gboolean gemm = (i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
+      gboolean gemm = (i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_RGB_WIDE) ||
                       i == INC_PIPELINE_COL2IM;
       if ((gemm && !device->use_gemm) ||
           (wide && !(device->wide_stores && device->use_gemm)) ||

@@ -20,7 +20,7 @@
  * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
  * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu); r (5x5
  * same, 8, relu) from a; m -> s (1x7 same, 8, relu) -> t (7x1 same, 16,
- * relu). */
+ * relu); u (3x3 s2 valid, 16, relu) from the input. */
 static IncModel *
 build_model (void)
 {
@@ -53,6 +53,11 @@ build_model (void)
    * both ways; lines of 5 and 7 values end in part-filled tiles. */
   guint s = test_graph_add (&b, "s", INC_OP_CONV, 1, IN (m), 1, 7, 1, TRUE, TRUE, 16, 8);
   test_graph_add (&b, "t", INC_OP_CONV, 1, IN (s), 7, 1, 1, TRUE, TRUE, 8, 16);
+  /* As InceptionV3's first layer: a strided convolution of the image,
+   * whose backward pass runs as columns and a gather (col2im.h) on the
+   * gemm kernel; forward, the image's packed 3 channels are picked from
+   * texels (conv_gemm.comp RGB_IN). */
+  test_graph_add (&b, "u", INC_OP_CONV, 1, IN (in), 3, 3, 2, FALSE, TRUE, 3, 16);
   guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
   test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
   (void) k;
@@ -136,7 +141,7 @@ open_variant (const Case *tc)
 }
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
-                                    "p", "q", "r", "s", "t", NULL };
+                                    "p", "q", "r", "s", "t", "u", NULL };
 
 static void
 test_forward (gconstpointer data)
@@ -261,9 +266,10 @@ test_backward_mean (gconstpointer data)
     { "q", 0.6f, -1, NULL, 0 },
     { "r", 0.7f, -1, NULL, 0 },
     { "t", -0.9f, -1, NULL, 0 },
+    { "u", 1.2f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", NULL };
+  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", "u", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 

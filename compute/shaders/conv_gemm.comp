@@ -18,6 +18,10 @@
 #endif
 layout(local_size_x = 128) in;
 
+// RGB_IN (the image: 3 channels, packed): each pixel's 3 values are picked
+// from the two RGBA32F texels they straddle, instead of three R32F
+// fetches (gathers, as below).
+//
 // VEC4_IN (the input view lies in whole texels of 4 channels): the input,
 // and its mask, are read as RGBA32F texels, 4 channels a fetch. lavapipe
 // fetches an R32F texel for 8 lanes with a gather instruction, which on
@@ -59,16 +63,17 @@ layout(binding = 2) buffer Dst { float dst[]; };
 #define NP (PIXELS / 8)
 
 // acc[j + 8 n] += (pixel j + 8 n's input, from lane j) x (this lane's
-// weights), for 4 input channels. Written out per lane j: as one loop
-// nest it is too big for the compiler to unroll, and acc[] indexed at run
-// time would live in memory.
-#define MAC_LANE(j, x, b) \
+// weights), for kn (4, or 3 for the image) input channels. Written out per
+// lane j: as one loop nest it is too big for the compiler to unroll, and
+// acc[] indexed at run time would live in memory.
+#define MAC_LANE(j, x, b, kn) \
   for (int n = 0; n < NP; n++) \
-    for (int k = 0; k < 4; k++) \
+    for (int k = 0; k < kn; k++) \
       acc[j + 8 * n] += subgroupShuffle (x[n][k], base_lane | uint(j)) * b[k];
-#define MAC_ALL(x, b) \
-  MAC_LANE (0, x, b) MAC_LANE (1, x, b) MAC_LANE (2, x, b) MAC_LANE (3, x, b) \
-  MAC_LANE (4, x, b) MAC_LANE (5, x, b) MAC_LANE (6, x, b) MAC_LANE (7, x, b)
+#define MAC_CHANNELS(x, b, kn) \
+  MAC_LANE (0, x, b, kn) MAC_LANE (1, x, b, kn) MAC_LANE (2, x, b, kn) MAC_LANE (3, x, b, kn) \
+  MAC_LANE (4, x, b, kn) MAC_LANE (5, x, b, kn) MAC_LANE (6, x, b, kn) MAC_LANE (7, x, b, kn)
+#define MAC_ALL(x, b) MAC_CHANNELS (x, b, 4)
 
 // The float index of the block's next output pixel, walking the phase's
 // grid (qx, qy) without a division per pixel.
@@ -199,6 +204,30 @@ void main ()
               w += 4 * cout4;
               MAC_ALL (x, b)
             }
+#elif defined(RGB_IN)
+          {
+            // cin 3, in_stride 3: pixel values start anywhere in a texel.
+            int last = textureSize (src) - 1;
+            vec4 lo[NP], hi[NP], x[NP];
+            for (int n = 0; n < NP; n++)
+              {
+                lo[n] = texelFetch (src, a[n] >> 2);
+                hi[n] = texelFetch (src, min ((a[n] >> 2) + 1, last));
+              }
+            vec4 b[3];
+            for (int k = 0; k < 3; k++)
+              b[k] = texelFetch (weights, w + k * cout4);
+            for (int n = 0; n < NP; n++)
+              {
+                int r = a[n] & 3;
+                vec3 rgb = r == 0 ? lo[n].xyz
+                         : r == 1 ? lo[n].yzw
+                         : r == 2 ? vec3 (lo[n].zw, hi[n].x)
+                                  : vec3 (lo[n].w, hi[n].xy);
+                x[n] = v[n] ? vec4 (rgb, 0.0) : vec4 (0.0);
+              }
+            MAC_CHANNELS (x, b, 3)
+          }
 #else
           // 4 channels at a time as above, each a scalar fetch; channels
           // past cin read channel ci instead and count as zero.
