@@ -75,73 +75,82 @@
 #define PUSH_CONSTANT_BYTES 128
 #define MAX_GROUPS_X 32768u
 
+/* What a shader needs of the device to be built at all: 8-lane subgroup
+ * shuffles (the gemm kernel, and col2im.comp, which only ever follows
+ * it), those and 64-bit integers (the wide-store variants, which shuffle
+ * across lanes as conv_gemm does: wide_store.glsl), or shared memory
+ * (the tiled kernel). */
+enum { NEEDS_GEMM = 1, NEEDS_WIDE = 2, NEEDS_TILED = 4 };
+
 static const struct {
   const uint32_t *code;
   gsize size;
+  int needs;
 } shaders[INC_N_PIPELINES] = {
-  [INC_PIPELINE_CONV_NAIVE] = { conv_naive_spv, sizeof conv_naive_spv },
-  [INC_PIPELINE_CONV_GEMM] = { conv_gemm_spv, sizeof conv_gemm_spv },
-  [INC_PIPELINE_CONV_GEMM_VEC4] = { conv_gemm_vec4_spv, sizeof conv_gemm_vec4_spv },
-  [INC_PIPELINE_CONV_GEMM_MASK] = { conv_gemm_mask_spv, sizeof conv_gemm_mask_spv },
-  [INC_PIPELINE_CONV_GEMM_MASK_VEC4] = { conv_gemm_mask_vec4_spv, sizeof conv_gemm_mask_vec4_spv },
-  [INC_PIPELINE_CONV_GEMM_IN4] = { conv_gemm_in4_spv, sizeof conv_gemm_in4_spv },
-  [INC_PIPELINE_CONV_GEMM_IN4_VEC4] = { conv_gemm_in4_vec4_spv, sizeof conv_gemm_in4_vec4_spv },
-  [INC_PIPELINE_CONV_GEMM_IN4_MASK] = { conv_gemm_in4_mask_spv, sizeof conv_gemm_in4_mask_spv },
-  [INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4] = { conv_gemm_in4_mask_vec4_spv, sizeof conv_gemm_in4_mask_vec4_spv },
-  [INC_PIPELINE_CONV_GEMM_WIDE] = { conv_gemm_wide_spv, sizeof conv_gemm_wide_spv },
-  [INC_PIPELINE_CONV_GEMM_MASK_WIDE] = { conv_gemm_mask_wide_spv, sizeof conv_gemm_mask_wide_spv },
-  [INC_PIPELINE_CONV_GEMM_IN4_WIDE] = { conv_gemm_in4_wide_spv, sizeof conv_gemm_in4_wide_spv },
-  [INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE] = { conv_gemm_in4_mask_wide_spv, sizeof conv_gemm_in4_mask_wide_spv },
-  [INC_PIPELINE_CONV_GEMM_RGB] = { conv_gemm_rgb_spv, sizeof conv_gemm_rgb_spv },
-  [INC_PIPELINE_CONV_GEMM_RGB_VEC4] = { conv_gemm_rgb_vec4_spv, sizeof conv_gemm_rgb_vec4_spv },
-  [INC_PIPELINE_CONV_GEMM_RGB_WIDE] = { conv_gemm_rgb_wide_spv, sizeof conv_gemm_rgb_wide_spv },
-  [INC_PIPELINE_CONV_NARROW] = { conv_narrow_spv, sizeof conv_narrow_spv },
-  [INC_PIPELINE_CONV_NARROW_VEC4] = { conv_narrow_vec4_spv, sizeof conv_narrow_vec4_spv },
-  [INC_PIPELINE_CONV_TILED] = { conv_tiled_spv, sizeof conv_tiled_spv },
-  [INC_PIPELINE_COL2IM] = { col2im_spv, sizeof col2im_spv },
-  [INC_PIPELINE_POOL_FORWARD] = { pool_forward_spv, sizeof pool_forward_spv },
-  [INC_PIPELINE_POOL_BACKWARD] = { pool_backward_spv, sizeof pool_backward_spv },
-  [INC_PIPELINE_WINOGRAD_INPUT] = { winograd_input_spv, sizeof winograd_input_spv },
-  [INC_PIPELINE_WINOGRAD_INPUT_VEC4] = { winograd_input_vec4_spv, sizeof winograd_input_vec4_spv },
-  [INC_PIPELINE_WINOGRAD_INPUT_WIDE] = { winograd_input_wide_spv, sizeof winograd_input_wide_spv },
-  [INC_PIPELINE_WINOGRAD_OUTPUT] = { winograd_output_spv, sizeof winograd_output_spv },
-  [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = { winograd_output_vec4_spv, sizeof winograd_output_vec4_spv },
-  [INC_PIPELINE_WINOGRAD_OUTPUT_WIDE] = { winograd_output_wide_spv, sizeof winograd_output_wide_spv },
-  [INC_PIPELINE_WINOGRAD6_INPUT] = { winograd6_input_spv, sizeof winograd6_input_spv },
-  [INC_PIPELINE_WINOGRAD6_INPUT_VEC4] = { winograd6_input_vec4_spv, sizeof winograd6_input_vec4_spv },
-  [INC_PIPELINE_WINOGRAD6_INPUT_WIDE] = { winograd6_input_wide_spv, sizeof winograd6_input_wide_spv },
-  [INC_PIPELINE_WINOGRAD6_OUTPUT] = { winograd6_output_spv, sizeof winograd6_output_spv },
-  [INC_PIPELINE_WINOGRAD6_OUTPUT_VEC4] = { winograd6_output_vec4_spv, sizeof winograd6_output_vec4_spv },
-  [INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE] = { winograd6_output_wide_spv, sizeof winograd6_output_wide_spv },
-  [INC_PIPELINE_WINOGRAD5X5_INPUT] = { winograd5x5_input_spv, sizeof winograd5x5_input_spv },
-  [INC_PIPELINE_WINOGRAD5X5_INPUT_VEC4] = { winograd5x5_input_vec4_spv, sizeof winograd5x5_input_vec4_spv },
-  [INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE] = { winograd5x5_input_wide_spv, sizeof winograd5x5_input_wide_spv },
-  [INC_PIPELINE_WINOGRAD5X5_OUTPUT] = { winograd5x5_output_spv, sizeof winograd5x5_output_spv },
-  [INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4] = { winograd5x5_output_vec4_spv, sizeof winograd5x5_output_vec4_spv },
-  [INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE] = { winograd5x5_output_wide_spv, sizeof winograd5x5_output_wide_spv },
-  [INC_PIPELINE_WINOGRAD1X7_INPUT] = { winograd1x7_input_spv, sizeof winograd1x7_input_spv },
-  [INC_PIPELINE_WINOGRAD1X7_INPUT_VEC4] = { winograd1x7_input_vec4_spv, sizeof winograd1x7_input_vec4_spv },
-  [INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE] = { winograd1x7_input_wide_spv, sizeof winograd1x7_input_wide_spv },
-  [INC_PIPELINE_WINOGRAD1X7_OUTPUT] = { winograd1x7_output_spv, sizeof winograd1x7_output_spv },
-  [INC_PIPELINE_WINOGRAD1X7_OUTPUT_VEC4] = { winograd1x7_output_vec4_spv, sizeof winograd1x7_output_vec4_spv },
-  [INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE] = { winograd1x7_output_wide_spv, sizeof winograd1x7_output_wide_spv },
-  [INC_PIPELINE_POOL_FORWARD_VEC4] = { pool_forward_vec4_spv, sizeof pool_forward_vec4_spv },
-  [INC_PIPELINE_MAXPOOL_3X3S2_VEC4] = { maxpool_3x3s2_vec4_spv, sizeof maxpool_3x3s2_vec4_spv },
-  [INC_PIPELINE_AVGPOOL_3X3S1_VEC4] = { avgpool_3x3s1_vec4_spv, sizeof avgpool_3x3s1_vec4_spv },
-  [INC_PIPELINE_AVGPOOL_3X3S1_BACKWARD_VEC4] = { avgpool_3x3s1_backward_vec4_spv,
-                                                 sizeof avgpool_3x3s1_backward_vec4_spv },
-  [INC_PIPELINE_POOL_BACKWARD_VEC4] = { pool_backward_vec4_spv, sizeof pool_backward_vec4_spv },
-  [INC_PIPELINE_MAXPOOL_SCATTER] = { maxpool_scatter_spv, sizeof maxpool_scatter_spv },
-  [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = { maxpool_scatter_vec4_spv, sizeof maxpool_scatter_vec4_spv },
-  [INC_PIPELINE_ELEMENTWISE] = { elementwise_spv, sizeof elementwise_spv },
-  [INC_PIPELINE_MASK_GRADIENT] = { mask_gradient_spv, sizeof mask_gradient_spv },
-  [INC_PIPELINE_MASK_GRADIENT_WIDE] = { mask_gradient_wide_spv, sizeof mask_gradient_wide_spv },
-  [INC_PIPELINE_STEP_COPY] = { step_copy_spv, sizeof step_copy_spv },
-  [INC_PIPELINE_STEP_REDUCE] = { step_reduce_spv, sizeof step_reduce_spv },
-  [INC_PIPELINE_STEP_FACTOR] = { step_factor_spv, sizeof step_factor_spv },
-  [INC_PIPELINE_STEP_UPDATE] = { step_update_spv, sizeof step_update_spv },
-  [INC_PIPELINE_STEP_DOWN] = { step_down_spv, sizeof step_down_spv },
-  [INC_PIPELINE_STEP_UP] = { step_up_spv, sizeof step_up_spv },
+#define SHADER(name, needs) { name##_spv, sizeof name##_spv, needs }
+  [INC_PIPELINE_CONV_NAIVE] = SHADER (conv_naive, 0),
+  [INC_PIPELINE_CONV_GEMM] = SHADER (conv_gemm, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_VEC4] = SHADER (conv_gemm_vec4, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_MASK] = SHADER (conv_gemm_mask, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_MASK_VEC4] = SHADER (conv_gemm_mask_vec4, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_IN4] = SHADER (conv_gemm_in4, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_IN4_VEC4] = SHADER (conv_gemm_in4_vec4, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_IN4_MASK] = SHADER (conv_gemm_in4_mask, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_IN4_MASK_VEC4] = SHADER (conv_gemm_in4_mask_vec4, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_WIDE] = SHADER (conv_gemm_wide, NEEDS_WIDE),
+  [INC_PIPELINE_CONV_GEMM_MASK_WIDE] = SHADER (conv_gemm_mask_wide, NEEDS_WIDE),
+  [INC_PIPELINE_CONV_GEMM_IN4_WIDE] = SHADER (conv_gemm_in4_wide, NEEDS_WIDE),
+  [INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE] = SHADER (conv_gemm_in4_mask_wide, NEEDS_WIDE),
+  [INC_PIPELINE_CONV_GEMM_RGB] = SHADER (conv_gemm_rgb, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_RGB_VEC4] = SHADER (conv_gemm_rgb_vec4, NEEDS_GEMM),
+  [INC_PIPELINE_CONV_GEMM_RGB_WIDE] = SHADER (conv_gemm_rgb_wide, NEEDS_WIDE),
+  [INC_PIPELINE_CONV_NARROW] = SHADER (conv_narrow, 0),
+  [INC_PIPELINE_CONV_NARROW_VEC4] = SHADER (conv_narrow_vec4, 0),
+  [INC_PIPELINE_CONV_TILED] = SHADER (conv_tiled, NEEDS_TILED),
+  [INC_PIPELINE_COL2IM] = SHADER (col2im, NEEDS_GEMM),
+  [INC_PIPELINE_POOL_FORWARD] = SHADER (pool_forward, 0),
+  [INC_PIPELINE_POOL_BACKWARD] = SHADER (pool_backward, 0),
+  [INC_PIPELINE_WINOGRAD_INPUT] = SHADER (winograd_input, 0),
+  [INC_PIPELINE_WINOGRAD_INPUT_VEC4] = SHADER (winograd_input_vec4, 0),
+  [INC_PIPELINE_WINOGRAD_INPUT_WIDE] = SHADER (winograd_input_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD_OUTPUT] = SHADER (winograd_output, 0),
+  [INC_PIPELINE_WINOGRAD_OUTPUT_VEC4] = SHADER (winograd_output_vec4, 0),
+  [INC_PIPELINE_WINOGRAD_OUTPUT_WIDE] = SHADER (winograd_output_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD6_INPUT] = SHADER (winograd6_input, 0),
+  [INC_PIPELINE_WINOGRAD6_INPUT_VEC4] = SHADER (winograd6_input_vec4, 0),
+  [INC_PIPELINE_WINOGRAD6_INPUT_WIDE] = SHADER (winograd6_input_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD6_OUTPUT] = SHADER (winograd6_output, 0),
+  [INC_PIPELINE_WINOGRAD6_OUTPUT_VEC4] = SHADER (winograd6_output_vec4, 0),
+  [INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE] = SHADER (winograd6_output_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD5X5_INPUT] = SHADER (winograd5x5_input, 0),
+  [INC_PIPELINE_WINOGRAD5X5_INPUT_VEC4] = SHADER (winograd5x5_input_vec4, 0),
+  [INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE] = SHADER (winograd5x5_input_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD5X5_OUTPUT] = SHADER (winograd5x5_output, 0),
+  [INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4] = SHADER (winograd5x5_output_vec4, 0),
+  [INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE] = SHADER (winograd5x5_output_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD1X7_INPUT] = SHADER (winograd1x7_input, 0),
+  [INC_PIPELINE_WINOGRAD1X7_INPUT_VEC4] = SHADER (winograd1x7_input_vec4, 0),
+  [INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE] = SHADER (winograd1x7_input_wide, NEEDS_WIDE),
+  [INC_PIPELINE_WINOGRAD1X7_OUTPUT] = SHADER (winograd1x7_output, 0),
+  [INC_PIPELINE_WINOGRAD1X7_OUTPUT_VEC4] = SHADER (winograd1x7_output_vec4, 0),
+  [INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE] = SHADER (winograd1x7_output_wide, NEEDS_WIDE),
+  [INC_PIPELINE_POOL_FORWARD_VEC4] = SHADER (pool_forward_vec4, 0),
+  [INC_PIPELINE_MAXPOOL_3X3S2_VEC4] = SHADER (maxpool_3x3s2_vec4, 0),
+  [INC_PIPELINE_AVGPOOL_3X3S1_VEC4] = SHADER (avgpool_3x3s1_vec4, 0),
+  [INC_PIPELINE_AVGPOOL_3X3S1_BACKWARD_VEC4] = SHADER (avgpool_3x3s1_backward_vec4, 0),
+  [INC_PIPELINE_POOL_BACKWARD_VEC4] = SHADER (pool_backward_vec4, 0),
+  [INC_PIPELINE_MAXPOOL_SCATTER] = SHADER (maxpool_scatter, 0),
+  [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = SHADER (maxpool_scatter_vec4, 0),
+  [INC_PIPELINE_ELEMENTWISE] = SHADER (elementwise, 0),
+  [INC_PIPELINE_MASK_GRADIENT] = SHADER (mask_gradient, 0),
+  [INC_PIPELINE_MASK_GRADIENT_WIDE] = SHADER (mask_gradient_wide, NEEDS_WIDE),
+  [INC_PIPELINE_STEP_COPY] = SHADER (step_copy, 0),
+  [INC_PIPELINE_STEP_REDUCE] = SHADER (step_reduce, 0),
+  [INC_PIPELINE_STEP_FACTOR] = SHADER (step_factor, 0),
+  [INC_PIPELINE_STEP_UPDATE] = SHADER (step_update, 0),
+  [INC_PIPELINE_STEP_DOWN] = SHADER (step_down, 0),
+  [INC_PIPELINE_STEP_UP] = SHADER (step_up, 0),
+#undef SHADER
 };
 
 static gboolean
@@ -208,22 +217,10 @@ _inc_pipelines_init (IncDevice *device, GError **error)
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
   for (int i = 0; i < INC_N_PIPELINES; i++)
     {
-      /* The wide-store variants shuffle across lanes, as conv_gemm does;
-       * col2im.comp only ever follows conv_gemm. */
-      gboolean wide = (i >= INC_PIPELINE_CONV_GEMM_WIDE && i <= INC_PIPELINE_CONV_GEMM_IN4_MASK_WIDE) ||
-                      i == INC_PIPELINE_CONV_GEMM_RGB_WIDE ||
-                      i == INC_PIPELINE_WINOGRAD_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD_OUTPUT_WIDE ||
-                      i == INC_PIPELINE_WINOGRAD6_INPUT_WIDE || i == INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE ||
-                      i == INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE ||
-                      i == INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE ||
-                      i == INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE ||
-                      i == INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE ||
-                      i == INC_PIPELINE_MASK_GRADIENT_WIDE;
-      gboolean gemm = (i >= INC_PIPELINE_CONV_GEMM && i <= INC_PIPELINE_CONV_GEMM_RGB_WIDE) ||
-                      i == INC_PIPELINE_COL2IM;
-      if ((gemm && !device->use_gemm) ||
-          (wide && !(device->wide_stores && device->use_gemm)) ||
-          (i == INC_PIPELINE_CONV_TILED && !device->use_tiled))
+      int needs = shaders[i].needs;
+      if (((needs & NEEDS_GEMM) && !device->use_gemm) ||
+          ((needs & NEEDS_WIDE) && !(device->wide_stores && device->use_gemm)) ||
+          ((needs & NEEDS_TILED) && !device->use_tiled))
         continue;
       if (!create_pipeline (device, i, error))
         return FALSE;

@@ -48,60 +48,6 @@ _inc_winograd_form (const IncNode *node, gboolean backward)
   return backward ? INC_WINOGRAD_F6_3X3 : INC_WINOGRAD_F4_3X3;
 }
 
-static int
-tile_of (IncWinogradForm form)
-{
-  return form == INC_WINOGRAD_F6_3X3 || form == INC_WINOGRAD_F6_7 ? 6 : 4;
-}
-
-static int
-kernel_of (IncWinogradForm form)
-{
-  return form == INC_WINOGRAD_F6_7 ? 7 : form == INC_WINOGRAD_F4_5X5 ? 5 : 3;
-}
-
-/* Input tile size, each way (F(6, 7): along its line). */
-static int
-tile_in_of (IncWinogradForm form)
-{
-  return tile_of (form) + kernel_of (form) - 1;
-}
-
-static int
-positions_of (IncWinogradForm form)
-{
-  if (form == INC_WINOGRAD_F6_7)
-    return tile_in_of (form);
-  return tile_in_of (form) * tile_in_of (form);
-}
-
-/* Square forms: tiles down and across. F(6, 7): lines (rows, or columns
- * of a 7 x 1 kernel) and tiles a line (winograd_line_input.comp). */
-static void
-tiles_of (const IncConvParams *p, IncWinogradForm form, int *th, int *tw)
-{
-  int tile = tile_of (form);
-  if (form == INC_WINOGRAD_F6_7)
-    {
-      gboolean vertical = p->kh == 7;
-      *th = vertical ? p->out_w : p->out_h;
-      *tw = ((vertical ? p->out_h : p->out_w) + tile - 1) / tile;
-      return;
-    }
-  *th = (p->out_h + tile - 1) / tile;
-  *tw = (p->out_w + tile - 1) / tile;
-}
-
-void
-_inc_winograd_scratch (const IncConvParams *params, IncWinogradForm form, gsize *input_floats,
-                       gsize *product_floats)
-{
-  int th, tw;
-  tiles_of (params, form, &th, &tw);
-  *input_floats = (gsize) positions_of (form) * th * tw * params->cin;
-  *product_floats = (gsize) positions_of (form) * th * tw * params->cout;
-}
-
 /* The kernel transform G has one row per finite interpolation point p,
  * scale * (1, p, p^2, ...), and a last row (0, ..., 0, 1) for the point
  * at infinity; the points and scales match B^T and A^T in the shaders
@@ -121,16 +67,88 @@ static const double scales12[11] = { -1.0 / 324, 1.0 / 630, 1.0 / 630, 1.0 / 138
                                      2.0 / 225, 2.0 / 225, -2.0 / 8505, -2.0 / 8505,
                                      -8192.0 / 467775, -8192.0 / 467775 };
 
+/* What each form is: outputs a tile and kernel taps, each way (F(6, 7):
+ * along its line), its G's points and scales, and its transforms' shaders
+ * [input, output][scalar, vec4, wide]. */
+typedef struct {
+  int tile, kernel;
+  gboolean line;
+  const double *points, *scales;
+  IncPipelineId pipelines[2][3];
+} FormInfo;
+
+static const FormInfo forms[] = {
+  [INC_WINOGRAD_F4_3X3] = { 4, 3, FALSE, points6, scales6,
+    { { INC_PIPELINE_WINOGRAD_INPUT, INC_PIPELINE_WINOGRAD_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD_OUTPUT, INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD_OUTPUT_WIDE } } },
+  [INC_WINOGRAD_F6_3X3] = { 6, 3, FALSE, points8, scales8,
+    { { INC_PIPELINE_WINOGRAD6_INPUT, INC_PIPELINE_WINOGRAD6_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD6_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD6_OUTPUT, INC_PIPELINE_WINOGRAD6_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE } } },
+  [INC_WINOGRAD_F4_5X5] = { 4, 5, FALSE, points8, scales8,
+    { { INC_PIPELINE_WINOGRAD5X5_INPUT, INC_PIPELINE_WINOGRAD5X5_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD5X5_OUTPUT, INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE } } },
+  [INC_WINOGRAD_F6_7] = { 6, 7, TRUE, points12, scales12,
+    { { INC_PIPELINE_WINOGRAD1X7_INPUT, INC_PIPELINE_WINOGRAD1X7_INPUT_VEC4,
+        INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE },
+      { INC_PIPELINE_WINOGRAD1X7_OUTPUT, INC_PIPELINE_WINOGRAD1X7_OUTPUT_VEC4,
+        INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE } } },
+};
+
+/* Input tile size, each way (F(6, 7): along its line). */
+static int
+tile_in_of (IncWinogradForm form)
+{
+  return forms[form].tile + forms[form].kernel - 1;
+}
+
+static int
+positions_of (IncWinogradForm form)
+{
+  int n = tile_in_of (form);
+  return forms[form].line ? n : n * n;
+}
+
+/* Square forms: tiles down and across. F(6, 7): lines (rows, or columns
+ * of a 7 x 1 kernel) and tiles a line (winograd_line_input.comp). */
+static void
+tiles_of (const IncConvParams *p, IncWinogradForm form, int *th, int *tw)
+{
+  int tile = forms[form].tile;
+  if (forms[form].line)
+    {
+      gboolean vertical = p->kh > 1;
+      *th = vertical ? p->out_w : p->out_h;
+      *tw = ((vertical ? p->out_h : p->out_w) + tile - 1) / tile;
+      return;
+    }
+  *th = (p->out_h + tile - 1) / tile;
+  *tw = (p->out_w + tile - 1) / tile;
+}
+
+void
+_inc_winograd_scratch (const IncConvParams *params, IncWinogradForm form, gsize *input_floats,
+                       gsize *product_floats)
+{
+  int th, tw;
+  tiles_of (params, form, &th, &tw);
+  *input_floats = (gsize) positions_of (form) * th * tw * params->cin;
+  *product_floats = (gsize) positions_of (form) * th * tw * params->cout;
+}
+
 /* Row i of G for a form: k values. */
 static void
 g_row (IncWinogradForm form, int i, double *row)
 {
-  int n = tile_in_of (form), k = kernel_of (form);
-  const double *points = n == 12 ? points12 : n == 8 ? points8 : points6;
-  const double *scales = n == 12 ? scales12 : n == 8 ? scales8 : scales6;
+  int n = tile_in_of (form), k = forms[form].kernel;
 
   for (int j = 0; j < k; j++)
-    row[j] = i == n - 1 ? (j == k - 1) : scales[i] * pow (points[i], j);
+    row[j] = i == n - 1 ? (j == k - 1) : forms[form].scales[i] * pow (forms[form].points[i], j);
 }
 
 /* G g G^T for one k x k kernel g (row-major), in double: n x n values, n
@@ -138,12 +156,12 @@ g_row (IncWinogradForm form, int i, double *row)
 static void
 transform_kernel (IncWinogradForm form, const double *g, double *u)
 {
-  int n = tile_in_of (form), k = kernel_of (form);
+  int n = tile_in_of (form), k = forms[form].kernel;
   double G[12][7], t[8][5];
 
   for (int i = 0; i < n; i++)
     g_row (form, i, G[i]);
-  if (form == INC_WINOGRAD_F6_7)
+  if (forms[form].line)
     {
       for (int i = 0; i < n; i++)
         {
@@ -177,9 +195,9 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
   int in = transposed ? cout : cin;
   int out = transposed ? cin : cout;
   int out4 = (out + 3) / 4;
-  int positions = positions_of (form), k = kernel_of (form);
+  int positions = positions_of (form), k = forms[form].kernel;
   /* Taps in the model's order, (ky * kw + kx): k of them for F(6, 7). */
-  int taps = form == INC_WINOGRAD_F6_7 ? k : k * k;
+  int taps = forms[form].line ? k : k * k;
   gsize total = (gsize) positions * in * out4 * 4;
 
   if (dst == NULL)
@@ -204,32 +222,6 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
   return total;
 }
 
-/* The transforms' shaders, compiled for each form: [form][output]
- * [scalar, vec4, wide]. */
-static IncPipelineId
-pipeline_of (IncWinogradForm form, gboolean input, gboolean wide, gboolean vec4)
-{
-  static const IncPipelineId pipelines[4][2][3] = {
-    { { INC_PIPELINE_WINOGRAD_INPUT, INC_PIPELINE_WINOGRAD_INPUT_VEC4,
-        INC_PIPELINE_WINOGRAD_INPUT_WIDE },
-      { INC_PIPELINE_WINOGRAD_OUTPUT, INC_PIPELINE_WINOGRAD_OUTPUT_VEC4,
-        INC_PIPELINE_WINOGRAD_OUTPUT_WIDE } },
-    { { INC_PIPELINE_WINOGRAD6_INPUT, INC_PIPELINE_WINOGRAD6_INPUT_VEC4,
-        INC_PIPELINE_WINOGRAD6_INPUT_WIDE },
-      { INC_PIPELINE_WINOGRAD6_OUTPUT, INC_PIPELINE_WINOGRAD6_OUTPUT_VEC4,
-        INC_PIPELINE_WINOGRAD6_OUTPUT_WIDE } },
-    { { INC_PIPELINE_WINOGRAD5X5_INPUT, INC_PIPELINE_WINOGRAD5X5_INPUT_VEC4,
-        INC_PIPELINE_WINOGRAD5X5_INPUT_WIDE },
-      { INC_PIPELINE_WINOGRAD5X5_OUTPUT, INC_PIPELINE_WINOGRAD5X5_OUTPUT_VEC4,
-        INC_PIPELINE_WINOGRAD5X5_OUTPUT_WIDE } },
-    { { INC_PIPELINE_WINOGRAD1X7_INPUT, INC_PIPELINE_WINOGRAD1X7_INPUT_VEC4,
-        INC_PIPELINE_WINOGRAD1X7_INPUT_WIDE },
-      { INC_PIPELINE_WINOGRAD1X7_OUTPUT, INC_PIPELINE_WINOGRAD1X7_OUTPUT_VEC4,
-        INC_PIPELINE_WINOGRAD1X7_OUTPUT_WIDE } },
-  };
-  return pipelines[form][!input][wide ? 2 : vec4 ? 1 : 0];
-}
-
 void
 _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *mask,
                       const IncBuffer *weights, const IncBuffer *dst,
@@ -247,7 +239,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   const char *kind = device->label_kind, *layer = device->label_layer;
   double flops = device->label_flops;
   /* F(6, 7) with a 7 x 1 kernel runs its lines down the columns. */
-  gint32 vertical = form == INC_WINOGRAD_F6_7 && p->kh == 7 ? INC_WINOGRAD_VERTICAL : 0;
+  gint32 vertical = forms[form].line && p->kh > 1 ? INC_WINOGRAD_VERTICAL : 0;
 
   /* 1. V = B^T d B, with the backward ReLU folded in. */
   IncWinogradParams in = {
@@ -264,7 +256,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
    * runs (winograd.glsl tile_in_row). */
   int per_lane = in_vec4 ? TILES_PER_GROUP / 4 : TILES_PER_GROUP;
   guint64 items = (guint64) th * (div_up (tw, per_lane) * (guint64) per_lane);
-  _inc_dispatch (device, pipeline_of (form, TRUE, in_wide, in_vec4),
+  _inc_dispatch (device, forms[form].pipelines[0][in_wide ? 2 : in_vec4 ? 1 : 0],
                  &(IncBindings) { .src = src, .aux = masked ? mask : NULL,
                                   .dst = scratch_input, .vec4 = in_vec4 },
                  &in, sizeof in,
@@ -296,7 +288,7 @@ _inc_record_winograd (IncDevice *device, const IncBuffer *src, const IncBuffer *
   gboolean out_vec4 = _inc_whole_texels (p->cout, p->out_off, p->out_stride);
   _inc_device_label (device, "winograd output transform", layer, 0.0);
   gboolean out_wide = _inc_wide_texels (device, p->cout, p->out_off, p->out_stride);
-  _inc_dispatch (device, pipeline_of (form, FALSE, out_wide, out_vec4),
+  _inc_dispatch (device, forms[form].pipelines[1][out_wide ? 2 : out_vec4 ? 1 : 0],
                  &(IncBindings) { .src = scratch_products, .weights = weights, .dst = dst,
                                   .vec4 = out_vec4 },
                  &out, sizeof out,
