@@ -13,6 +13,13 @@ typedef struct {
                                 or -1 */
   gint32 winograd_backward;  /* transformed backward-data kernels, or -1 */
   gint32 col2im_backward;    /* the kernel as col2im.h's columns, or -1 */
+  /* 1x1 convolutions that read the same tensor and run as one (siblings.c):
+   * on the first of them, the kernel, bias and backward-data kernel of
+   * all together, and their output channels; -1 elsewhere. */
+  gint32 siblings_forward, siblings_bias, siblings_backward, siblings_cout;
+  /* On each of them, the first's node and its own first channel among
+   * theirs; -1 and 0 on other nodes. */
+  gint32 sibling_first, sibling_off;
 } IncNodeWeights;
 
 /* Scratch buffers of the executor (winograd.h, col2im.h, pass-fuse.c). */
@@ -35,6 +42,7 @@ struct _IncNetwork {
                                  INC_WINOGRAD_FORWARD_MIN_CIN channels */
   gboolean        col2im;     /* narrow backward-data convolutions as
                                  columns and a gather */
+  gboolean        siblings;   /* sibling 1x1 convolutions as one */
   /* Shared by every pass of the network: a pass records and submits before
    * another runs (a device serves one thread), so no two passes' data
    * ever meet in them, and the memory is paid once, not per pass size. */
@@ -45,3 +53,10 @@ struct _IncNetwork {
  * kept). */
 gboolean _inc_network_reserve_scratch (IncNetwork *network, IncScratch which,
                                        gsize bytes, GError **error);
+
+/* siblings.c: finds the groups of sibling 1x1 convolutions and lays out
+ * their merged kernels from float `total` of the packed weights on
+ * (returns the new total);
+ * then packs them from the model's weights. */
+gsize _inc_siblings_layout (IncNetwork *network, gsize total);
+void  _inc_siblings_pack   (const IncNetwork *network, const IncModel *model, float *packed);

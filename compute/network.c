@@ -94,6 +94,9 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
    * (col2im.h): they then run on conv_narrow.comp. */
   network->col2im = device->use_gemm &&
                     g_strcmp0 (g_getenv ("INCEPTIONIST_COL2IM"), "0") != 0;
+  /* And $INCEPTIONIST_SIBLINGS=0 for the 1x1 convolutions run as one
+   * (siblings.c). */
+  network->siblings = g_strcmp0 (g_getenv ("INCEPTIONIST_SIBLINGS"), "0") != 0;
 
   /* First the layout, then one upload. */
   for (guint i = 0; i < model->n_nodes; i++)
@@ -135,6 +138,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
           total += _inc_pack_col2im_weights (NULL, n->kh, n->kw, n->cin, n->cout, NULL);
         }
     }
+  total = _inc_siblings_layout (network, total);
 
   g_autofree float *packed = g_try_new (float, MAX (total, 4));
   if (packed == NULL)
@@ -165,6 +169,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
         _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,
                                   packed + (gsize) o->col2im_backward * 4);
     }
+  _inc_siblings_pack (network, model, packed);
   total = MAX (total, 4);
   if (device->half_weights)
     pack_half (packed, total);

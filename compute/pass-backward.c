@@ -181,7 +181,7 @@ seed_by_fill (IncPass *pass, const IncObjective *objective, const Term *terms, g
     {
       const View *v = &pass->views[terms[k].node];
       float value = (float) (objective->terms[k].weight / terms[k].count);
-      if (terms_on[v->root] != 1 || v->off != 0 || v->c != pass->views[v->root].c ||
+      if (terms_on[v->root] != 1 || v->off != 0 || v->c != v->stride ||
           terms[k].c0 != 0 || terms[k].c1 != v->c || terms[k].border != 0)
         continue;
       memcpy (&fills[v->root], &value, sizeof value);
@@ -214,8 +214,10 @@ record_backward (IncPass *pass, const gboolean *active)
   for (guint i = pass->n_nodes; i-- > 0;)
     {
       const IncNode *n = &model->nodes[i];
-      /* Pools moved behind their convolution are no longer needed. */
-      if (!active[i] || !pass->needed[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT)
+      /* Pools moved behind their convolution are no longer needed; sibling
+       * 1x1 convolutions run with the first of them. */
+      if (!_inc_pass_siblings_active (pass, i, active) || !pass->needed[i] ||
+          n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT || _inc_pass_sibling_skipped (pass, i))
         continue;
       const View *v = &pass->views[i];
       int in_root = pass->views[n->inputs[0]].root;

@@ -32,6 +32,9 @@ struct _IncPass {
   /* Per node: a 1x1 convolution with its average pool moved behind it
    * (pass-fuse.c), through the network's scratch buffers. */
   gboolean   *fused;
+  /* Per node: the first of the sibling 1x1 convolutions that run as one
+   * with it (pass-siblings.c), or -1. */
+  int        *sibling_first;
   gboolean    forward_done;
 };
 
@@ -54,5 +57,18 @@ gboolean _inc_pass_plan_fusion           (IncPass *pass, const char *const *laye
                                           GError **error);
 void     _inc_pass_record_fused_forward  (IncPass *pass, guint node);
 void     _inc_pass_record_fused_backward (IncPass *pass, guint node);
+/* pass-siblings.c: grouping the sibling 1x1 convolutions (after the
+ * views, before anything reads their offsets and strides); whether a node
+ * runs as part of an earlier one (and is skipped); the parameters of the
+ * group's convolution, on its first; whether any of the group is active
+ * (backward). */
+void     _inc_pass_plan_siblings    (IncPass *pass);
+gboolean _inc_pass_sibling_skipped  (IncPass *pass, guint node);
+void     _inc_pass_siblings_widen   (IncPass *pass, guint node, gboolean backward,
+                                     IncConvParams *p);
+gboolean _inc_pass_siblings_active  (IncPass *pass, guint node, const gboolean *active);
+/* The group's name for the profile ("a+b"), and its output channels:
+ * for other nodes their own name and channels. */
+const char *_inc_pass_siblings_name (IncPass *pass, guint node, int *channels);
 /* Names the next dispatch of node for the profile. */
 void     _inc_pass_label          (IncPass *pass, guint node, gboolean backward);

@@ -267,15 +267,18 @@ inc_pass_new (IncNetwork *network, int height, int width,
   pass->grads = g_new0 (IncBuffer, pass->n_nodes);
   pass->argmax = g_new0 (IncBuffer, pass->n_nodes);
 
-  if (!compute_shapes (pass, error) || !assign_views (pass, error) ||
-      !_inc_pass_plan_fusion (pass, layers, error) || !plan_winograd (pass, error) ||
+  if (!compute_shapes (pass, error) || !assign_views (pass, error))
+    return NULL;
+  _inc_pass_plan_siblings (pass);
+  if (!_inc_pass_plan_fusion (pass, layers, error) || !plan_winograd (pass, error) ||
       !plan_col2im (pass, error))
     return NULL;
 
   for (guint i = 0; i < pass->n_nodes; i++)
     {
       const View *v = &pass->views[i];
-      VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->c * sizeof (float);
+      /* A root's stride is its own channels, or its siblings' too. */
+      VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->stride * sizeof (float);
 
       if (pass->needed[i] && model->nodes[i].op == INC_OP_MAXPOOL &&
           !_inc_buffer_init (pass->device, &pass->argmax[i],
@@ -336,6 +339,7 @@ inc_pass_free (IncPass *pass)
   g_free (pass->winograd_backward);
   g_free (pass->col2im_backward);
   g_free (pass->fused);
+  g_free (pass->sibling_first);
   g_free (pass->views);
   g_free (pass->needed);
   g_free (pass->acts);
@@ -372,6 +376,7 @@ _inc_pass_conv_params (IncPass *pass, guint i, gboolean backward, IncConvParams 
         .pad_t = pad_t, .pad_l = pad_l, .w_off = w->forward, .bias_off = w->bias,
         .flags = n->relu ? INC_CONV_RELU : 0,
       };
+      _inc_pass_siblings_widen (pass, i, FALSE, p);
       return;
     }
   /* The transposed convolution: read the output gradient, write the input
@@ -384,6 +389,7 @@ _inc_pass_conv_params (IncPass *pass, guint i, gboolean backward, IncConvParams 
     .pad_t = n->kh - 1 - pad_t, .pad_l = n->kw - 1 - pad_l,
     .w_off = w->backward, .bias_off = -1, .flags = INC_CONV_ACCUMULATE,
   };
+  _inc_pass_siblings_widen (pass, i, TRUE, p);
 }
 
 void
@@ -414,15 +420,17 @@ _inc_pass_label (IncPass *pass, guint node, gboolean backward)
   const char *dir = backward ? "backward" : "forward";
   g_autofree char *kind = NULL;
   double flops = 0.0;
+  int channels;
+  const char *name = _inc_pass_siblings_name (pass, node, &channels);
 
   if (n->op == INC_OP_CONV)
     {
       kind = g_strdup_printf ("conv %dx%d%s %s", n->kh, n->kw, n->sh > 1 ? "/2" : "", dir);
-      flops = 2.0 * out->h * out->w * out->c * n->kh * n->kw * in->c;
+      flops = 2.0 * out->h * out->w * channels * n->kh * n->kw * in->c;
     }
   else
     kind = g_strdup_printf ("%s %s", n->op == INC_OP_MAXPOOL ? "maxpool" : "avgpool", dir);
-  _inc_device_label (pass->device, g_intern_string (kind), n->name, flops);
+  _inc_device_label (pass->device, g_intern_string (kind), name, flops);
 }
 
 gboolean
@@ -436,7 +444,8 @@ inc_pass_forward (IncPass *pass, GError **error)
   for (guint i = 0; i < pass->n_nodes; i++)
     {
       const IncNode *n = &model->nodes[i];
-      if (!pass->needed[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT)
+      if (!pass->needed[i] || n->op == INC_OP_INPUT || n->op == INC_OP_CONCAT ||
+          _inc_pass_sibling_skipped (pass, i))
         continue;
       int in_root = pass->views[n->inputs[0]].root;
       int out_root = pass->views[i].root;
@@ -486,7 +495,7 @@ _inc_pass_read_view (IncPass *pass, IncBuffer *buffers, int node, float *out, GE
   const View *v = &pass->views[node];
   gsize npix = (gsize) v->h * v->w;
 
-  if (v->root == node)
+  if (v->root == node && v->stride == v->c)
     return _inc_buffer_download (pass->device, &buffers[node], 0, out,
                                  npix * v->c * sizeof (float), error);
   g_autofree float *all = g_try_new (float, npix * v->stride);

@@ -20,7 +20,8 @@
  * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
  * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu); r (5x5
  * same, 8, relu) from a; m -> s (1x7 same, 8, relu) -> t (7x1 same, 16,
- * relu); u (3x3 s2 valid, 16, relu) from the input. */
+ * relu); u (3x3 s2 valid, 16, relu) from the input; v (1x1, 12, relu), p's
+ * sibling, from e -> w (3x3 same, 8, relu). */
 static IncModel *
 build_model (void)
 {
@@ -44,6 +45,11 @@ build_model (void)
    * as Winograd too (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
   guint pp = test_graph_add (&b, "p", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 64);
   test_graph_add (&b, "q", INC_OP_CONV, 1, IN (pp), 3, 3, 1, TRUE, TRUE, 64, 8);
+  /* v is p's sibling (a 1x1 convolution of e with ReLU): where both are
+   * needed they run as one, 76 channels in p's buffer, v a view at channel
+   * 64 (siblings.c), which w reads forward and adds into backward. */
+  guint v = test_graph_add (&b, "v", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 12);
+  test_graph_add (&b, "w", INC_OP_CONV, 1, IN (v), 3, 3, 1, TRUE, TRUE, 12, 8);
   /* A 5x5 convolution, Winograd F(4x4, 5x5) on the gemm kernel; from 13
    * channels, so that both transforms run in single channels one way and
    * in texels the other. */
@@ -141,7 +147,7 @@ open_variant (const Case *tc)
 }
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
-                                    "p", "q", "r", "s", "t", "u", NULL };
+                                    "p", "q", "r", "s", "t", "u", "v", "w", NULL };
 
 static void
 test_forward (gconstpointer data)
@@ -267,9 +273,11 @@ test_backward_mean (gconstpointer data)
     { "r", 0.7f, -1, NULL, 0 },
     { "t", -0.9f, -1, NULL, 0 },
     { "u", 1.2f, -1, NULL, 0 },
+    { "v", -0.4f, -1, NULL, 0 },
+    { "w", 0.5f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", "u", NULL };
+  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", "u", "w", "v", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 
@@ -296,6 +304,70 @@ test_backward_guide (gconstpointer data)
   IncObjective obj = { INC_OBJECTIVE_GUIDE, terms, 1, 0 };
   const char *layers[] = { "e", NULL };
   check_gradient (data, "guide", &obj, layers);
+}
+
+/* The names the profile gives the dispatches of a forward and backward
+ * pass to `layers`: the siblings p and v show as one, "p+v", where both
+ * are needed, and only then. */
+static GHashTable *
+profiled_layers (IncNetwork *network, IncDevice *device, const char *const *layers)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IncPass) pass = inc_pass_new (network, 9, 7, layers, &error);
+  g_autofree float *img = test_graph_random_image (9, 7, 3);
+  IncLayerTerm term = { (char *) layers[0], 1.0f, -1, NULL, 0 };
+  IncObjective obj = { INC_OBJECTIVE_MEAN, &term, 1, 0 };
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_assert_no_error (error);
+  inc_device_reset_profile (device);
+  g_assert_true (inc_pass_set_input (pass, img, &error));
+  g_assert_true (inc_pass_forward (pass, &error));
+  g_assert_true (inc_pass_backward (pass, &obj, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) entries = inc_device_get_profile (device, TRUE);
+  for (guint i = 0; i < entries->len; i++)
+    g_hash_table_add (names, g_strdup (((IncProfileEntry *) g_ptr_array_index (entries, i))->name));
+  return names;
+}
+
+static void
+test_siblings (void)
+{
+  g_autoptr (IncDevice) device = test_open_device (FALSE);
+  g_autoptr (IncModel) model = build_model ();
+  g_autoptr (IncNetwork) network = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *both[] = { "w", "q", NULL };
+  const char *p_only[] = { "q", NULL };
+
+  if (device == NULL)
+    return;
+  if (!inc_device_set_profiling (device, TRUE, &error))
+    {
+      g_test_skip_printf ("no profiling on this device: %s", error->message);
+      return;
+    }
+  network = inc_network_new (device, model, &error);
+  g_assert_no_error (error);
+
+  g_autoptr (GHashTable) merged = profiled_layers (network, device, both);
+  g_assert_true (g_hash_table_contains (merged, "p+v"));
+  g_assert_false (g_hash_table_contains (merged, "v"));
+  g_autoptr (GHashTable) alone = profiled_layers (network, device, p_only);
+  g_assert_true (g_hash_table_contains (alone, "p"));
+  g_assert_false (g_hash_table_contains (alone, "p+v"));
+  g_clear_pointer (&network, inc_network_free);
+
+  /* $INCEPTIONIST_SIBLINGS=0 runs them one by one. */
+  g_setenv ("INCEPTIONIST_SIBLINGS", "0", TRUE);
+  network = inc_network_new (device, model, &error);
+  g_unsetenv ("INCEPTIONIST_SIBLINGS");
+  g_assert_no_error (error);
+  g_autoptr (GHashTable) apart = profiled_layers (network, device, both);
+  g_assert_true (g_hash_table_contains (apart, "p"));
+  g_assert_true (g_hash_table_contains (apart, "v"));
+  g_assert_false (g_hash_table_contains (apart, "p+v"));
 }
 
 static void
@@ -478,6 +550,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/fp16-rounding", test_half_rounding);
   g_test_add_func ("/engine/variant-choice", test_variant_choice);
   g_test_add_func ("/engine/errors", test_errors);
+  g_test_add_func ("/engine/siblings", test_siblings);
   status = g_test_run ();
   g_unsetenv ("INCEPTIONIST_COL2IM");
   g_clear_pointer (&expected_cache, g_hash_table_unref);
