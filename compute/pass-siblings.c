@@ -1,12 +1,13 @@
 /* pass-siblings.c: sibling 1x1 convolutions (siblings.c) in a pass.
  *
- * A group runs as one where the pass needs all of it: the first of them
- * owns the buffer of all their channels and the others are views into it,
- * as the branches of a concatenation are; the first computes the group
- * forward, and backward makes the input's gradient from all their
- * gradients at once. Its place in the order serves both ways: forward all
- * of them read the same, earlier, input; backward the first comes last,
- * when every reader of each of them has added to its gradient. */
+ * A group runs as one where the pass needs all of it. Its channels lie
+ * side by side from channel 0 of one buffer, each member a view: the
+ * buffer of the concatenation whose first input is the last member (its
+ * other views move up by the group's other channels), or else the buffer
+ * of the member at channel 0. The first member in node order records the
+ * group's convolution: forward all of them read the same, earlier, input;
+ * backward it comes last, when every reader of each has added to its
+ * gradient. */
 #include <string.h>
 
 #include "compute/pass-private.h"
@@ -24,6 +25,37 @@ group_needed (IncPass *pass, guint k)
   return TRUE;
 }
 
+/* The buffer that holds group k's channels from channel 0, and its
+ * channels in all; -1 where the group cannot run as one here. */
+static int
+group_root (IncPass *pass, guint k, int *stride)
+{
+  const IncNodeWeights *offsets = pass->network->offsets;
+  int root = -1;
+
+  *stride = offsets[k].siblings_cout;
+  for (guint m = k; m < pass->n_nodes; m++)
+    {
+      const View *v = &pass->views[m];
+      if (offsets[m].sibling_first != (gint32) k)
+        continue;
+      if (v->root == (int) m)
+        {
+          if (offsets[m].sibling_off == 0 && root < 0)
+            root = (int) m;
+          continue;
+        }
+      /* The member in a concatenation: placed last, at the start of the
+       * concatenation's own channels (siblings.c). */
+      if (v->off != 0 || offsets[m].sibling_off + v->c != offsets[k].siblings_cout)
+        return -1;
+      root = v->root;
+      *stride = offsets[m].sibling_off + pass->views[root].stride;
+      return root;
+    }
+  return root;
+}
+
 void
 _inc_pass_plan_siblings (IncPass *pass)
 {
@@ -34,16 +66,27 @@ _inc_pass_plan_siblings (IncPass *pass)
     pass->sibling_first[i] = -1;
   for (guint k = 0; k < pass->n_nodes; k++)
     {
-      if (offsets[k].siblings_forward < 0 || !pass->needed[k] || !group_needed (pass, k))
+      int root, stride;
+
+      if (offsets[k].siblings_forward < 0 || !pass->needed[k] || !group_needed (pass, k) ||
+          (root = group_root (pass, k, &stride)) < 0)
         continue;
+      /* A concatenation's views move up past the group's other channels. */
+      int shift = stride - pass->views[root].stride;
+      for (guint i = 0; i < pass->n_nodes; i++)
+        if (pass->needed[i] && pass->views[i].root == root)
+          {
+            pass->views[i].off += shift;
+            pass->views[i].stride = stride;
+          }
       for (guint m = k; m < pass->n_nodes; m++)
         {
           if (offsets[m].sibling_first != (gint32) k)
             continue;
           View *v = &pass->views[m];
-          v->root = (int) k;
+          v->root = root;
           v->off = offsets[m].sibling_off;
-          v->stride = offsets[k].siblings_cout;
+          v->stride = stride;
           pass->sibling_first[m] = (int) k;
         }
     }
@@ -62,15 +105,17 @@ _inc_pass_siblings_widen (IncPass *pass, guint node, gboolean backward, IncConvP
 
   if (pass->sibling_first[node] != (int) node)
     return;
-  /* The first's view starts at channel 0 of the group's buffer, whose
-   * stride is already all of their channels. */
+  /* The group's channels start at channel 0 of its buffer; the stride is
+   * already the buffer's. */
   if (backward)
     {
+      p->in_off = 0;
       p->cin = o->siblings_cout;
       p->w_off = o->siblings_backward;
     }
   else
     {
+      p->out_off = 0;
       p->cout = o->siblings_cout;
       p->w_off = o->siblings_forward;
       p->bias_off = o->siblings_bias;

@@ -3,69 +3,106 @@
  * Each of InceptionV3's mixed blocks opens with two to four 1x1
  * convolutions of its input (48 to 192 channels each). Run one by one,
  * each reads the whole input; backward, each adds its share into the
- * input's gradient through a product of only 48 to 192 terms, and writes
- * every value of it: on lavapipe the stores and the setup of each output
- * block then weigh as much as the products. Run as one convolution with
- * their kernels side by side, the input is read once forward, and the
- * gradient is made in one product over all their channels and written
- * once.
+ * input's gradient through a product of only 48 to 192 terms, and reads
+ * and rewrites every value of it: on lavapipe the stores and the setup of
+ * each output block then weigh as much as the products. Run as one
+ * convolution with their kernels side by side, the input is read once
+ * forward, and the gradient is made in one product over all their
+ * channels and written once.
  *
- * Their outputs then share one buffer: the first's, with the others'
- * channels after its own, each a view (pass-siblings.c), as the branches
- * of a concatenation are views of its buffer. So only convolutions that
- * own their buffer (not inputs of a concatenation) are grouped, with
- * ReLU (the merged convolution applies one flag to all), channel counts in
- * whole texels of 4 (each view then starts on a texel), and more than 4
- * input channels (narrower ones run backward as columns, col2im.h). */
+ * Their outputs then share one buffer, each a view into it
+ * (pass-siblings.c), as the branches of a concatenation are views of its
+ * buffer. Those that own their buffer come first, in node order; then at
+ * most one that is the first input of a concatenation (a mixed block's
+ * 1x1 branch): the group's channels then sit in the concatenation's
+ * buffer just before its own, so that this one's are also the first of
+ * the concatenation's. The merged convolution applies one ReLU flag to
+ * all (so all have ReLU), each view starts on a texel of 4 channels, and
+ * narrow inputs (4 channels or fewer) are left to the columns of col2im.h. */
 #include "compute/network-private.h"
 
+/* Where node i's output goes, for grouping: 0 its own buffer, 1 the first
+ * channels of a concatenation that owns its buffer, -1 elsewhere. */
+static int
+placement (const IncModel *model, const int *concat_of, guint i)
+{
+  if (concat_of[i] < 0)
+    return 0;
+  const IncNode *c = &model->nodes[concat_of[i]];
+  return c->inputs[0] == i && concat_of[concat_of[i]] < 0 ? 1 : -1;
+}
+
 static gboolean
-groupable (const IncModel *model, const gboolean *in_concat, guint i)
+groupable (const IncModel *model, const int *concat_of, guint i)
 {
   const IncNode *n = &model->nodes[i];
 
   return n->op == INC_OP_CONV && n->n_inputs == 1 && n->kh == 1 && n->kw == 1 &&
          n->sh == 1 && n->sw == 1 && n->relu && n->cout % 4 == 0 && n->cin > 4 &&
-         !in_concat[i];
+         placement (model, concat_of, i) >= 0;
 }
 
 gsize
 _inc_siblings_layout (IncNetwork *network, gsize total)
 {
   const IncModel *model = network->model;
-  g_autofree gboolean *in_concat = g_new0 (gboolean, model->n_nodes);
+  IncNodeWeights *offsets = network->offsets;
+  g_autofree int *concat_of = g_new (int, model->n_nodes);
 
   for (guint i = 0; i < model->n_nodes; i++)
     {
-      IncNodeWeights *o = &network->offsets[i];
-      o->siblings_forward = o->siblings_bias = o->siblings_backward = o->siblings_cout = -1;
-      o->sibling_first = -1;
-      o->sibling_off = 0;
-      if (model->nodes[i].op == INC_OP_CONCAT)
-        for (guint k = 0; k < model->nodes[i].n_inputs; k++)
-          in_concat[model->nodes[i].inputs[k]] = TRUE;
+      offsets[i].siblings_forward = offsets[i].siblings_bias = -1;
+      offsets[i].siblings_backward = offsets[i].siblings_cout = -1;
+      offsets[i].sibling_first = -1;
+      offsets[i].sibling_off = 0;
+      concat_of[i] = -1;
     }
+  for (guint i = 0; i < model->n_nodes; i++)
+    if (model->nodes[i].op == INC_OP_CONCAT)
+      for (guint k = 0; k < model->nodes[i].n_inputs; k++)
+        concat_of[model->nodes[i].inputs[k]] = (int) i;
   if (!network->siblings)
     return total;
   for (guint i = 0; i < model->n_nodes; i++)
     {
       const IncNode *n = &model->nodes[i];
-      IncNodeWeights *o = &network->offsets[i];
-      int cout = n->cout;
+      IncNodeWeights *o = &offsets[i];
+      int cout = 0, members = 0, last = -1;
 
-      if (!groupable (model, in_concat, i) || o->sibling_first >= 0)
+      if (!groupable (model, concat_of, i) || o->sibling_first >= 0)
         continue;
-      /* i is the first groupable reader of its input: the later ones join. */
-      for (guint j = i + 1; j < model->n_nodes; j++)
-        if (groupable (model, in_concat, j) && model->nodes[j].inputs[0] == n->inputs[0])
-          {
-            network->offsets[j].sibling_first = (gint32) i;
-            network->offsets[j].sibling_off = cout;
-            cout += model->nodes[j].cout;
-          }
-      if (cout == n->cout)
-        continue;  /* no sibling */
-      o->sibling_first = (gint32) i;
+      /* i is the first groupable reader of its input: the later ones join,
+       * those with their own buffers first, then one concatenation's. */
+      for (guint j = i; j < model->n_nodes; j++)
+        {
+          if (!groupable (model, concat_of, j) || model->nodes[j].inputs[0] != n->inputs[0] ||
+              offsets[j].sibling_first >= 0)
+            continue;
+          if (placement (model, concat_of, j) == 1)
+            {
+              if (last < 0)
+                last = (int) j;
+              continue;
+            }
+          offsets[j].sibling_first = (gint32) i;
+          offsets[j].sibling_off = cout;
+          cout += model->nodes[j].cout;
+          members++;
+        }
+      if (last >= 0)
+        {
+          offsets[last].sibling_first = (gint32) i;
+          offsets[last].sibling_off = cout;
+          cout += model->nodes[last].cout;
+          members++;
+        }
+      if (members < 2)
+        {
+          for (guint j = i; j < model->n_nodes; j++)
+            if (offsets[j].sibling_first == (gint32) i)
+              offsets[j].sibling_first = -1;
+          continue;
+        }
       o->siblings_cout = cout;
       o->siblings_forward = (gint32) (total / 4);
       total += _inc_pack_forward_weights (NULL, 1, 1, n->cin, cout, NULL);

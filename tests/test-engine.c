@@ -20,8 +20,9 @@
  * and i (1x1 from h, 37 channels: two 32-channel blocks); m (3x3 same, 16,
  * relu) from e; p (1x1, 64, relu) from e -> q (3x3 same, 8, relu); r (5x5
  * same, 8, relu) from a; m -> s (1x7 same, 8, relu) -> t (7x1 same, 16,
- * relu); u (3x3 s2 valid, 16, relu) from the input; v (1x1, 12, relu), p's
- * sibling, from e -> w (3x3 same, 8, relu). */
+ * relu); u (3x3 s2 valid, 16, relu) from the input; p's siblings from e:
+ * v (1x1, 12, relu) -> w (3x3 same, 8, relu), and x (1x1, 8, relu);
+ * y = concat(x, w). */
 static IncModel *
 build_model (void)
 {
@@ -45,11 +46,14 @@ build_model (void)
    * as Winograd too (winograd.h INC_WINOGRAD_FORWARD_MIN_CIN). */
   guint pp = test_graph_add (&b, "p", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 64);
   test_graph_add (&b, "q", INC_OP_CONV, 1, IN (pp), 3, 3, 1, TRUE, TRUE, 64, 8);
-  /* v is p's sibling (a 1x1 convolution of e with ReLU): where both are
-   * needed they run as one, 76 channels in p's buffer, v a view at channel
-   * 64 (siblings.c), which w reads forward and adds into backward. */
+  /* v and x are p's siblings (1x1 convolutions of e with ReLU): where all
+   * are needed they run as one (siblings.c), 84 channels side by side, v a
+   * view at channel 64, which w reads forward and adds into backward. x
+   * is also the first input of the concatenation y: where y is needed, the
+   * group's channels sit in y's buffer before y's own (y a view at channel
+   * 76 of 92); else in p's buffer. */
   guint v = test_graph_add (&b, "v", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 12);
-  test_graph_add (&b, "w", INC_OP_CONV, 1, IN (v), 3, 3, 1, TRUE, TRUE, 12, 8);
+  guint w = test_graph_add (&b, "w", INC_OP_CONV, 1, IN (v), 3, 3, 1, TRUE, TRUE, 12, 8);
   /* A 5x5 convolution, Winograd F(4x4, 5x5) on the gemm kernel; from 13
    * channels, so that both transforms run in single channels one way and
    * in texels the other. */
@@ -66,6 +70,9 @@ build_model (void)
   test_graph_add (&b, "u", INC_OP_CONV, 1, IN (in), 3, 3, 2, FALSE, TRUE, 3, 16);
   guint h = test_graph_add (&b, "h", INC_OP_CONCAT, 1, IN (fg), 0, 0, 1, FALSE, FALSE, 33, 33);
   test_graph_add (&b, "i", INC_OP_CONV, 1, IN (h), 1, 1, 1, TRUE, TRUE, 33, 37);
+  /* Last, so that the nodes before keep their random weights. */
+  guint x = test_graph_add (&b, "x", INC_OP_CONV, 1, IN (e), 1, 1, 1, TRUE, TRUE, 24, 8);
+  test_graph_add (&b, "y", INC_OP_CONCAT, 2, IN (x, w), 0, 0, 1, FALSE, FALSE, 16, 16);
   (void) k;
   return test_graph_finish (&b);
 }
@@ -105,21 +112,33 @@ typedef struct {
   gboolean narrow;      /* INCEPTIONIST_COL2IM=0: conv_narrow.comp */
 } Case;
 
-/* Opens the device with the case's kernel and weight format, and checks
- * that they are what runs. */
+/* Devices by kernel, weight format and store width, kept for the whole
+ * run: opening one builds its pipelines, and each pipeline's first
+ * dispatch compiles it, about a second and a half per case otherwise. */
+static GHashTable *devices;  /* "kernel/half/vec4" -> IncDevice */
+
+/* The device with the case's kernel and weight format (checking that they
+ * are what runs), borrowed from `devices`. */
 static IncDevice *
 open_variant (const Case *tc)
 {
   g_autoptr (GError) error = NULL;
   IncDevice *device;
+  g_autofree char *key = g_strdup_printf ("%s/%d/%d", tc->kernel, tc->half, tc->vec4_stores);
 
-  g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
-  g_setenv ("INCEPTIONIST_FP16_WEIGHTS", tc->half ? "1" : "0", TRUE);
   /* Read when the case builds its network: kept for the whole case. */
   if (tc->narrow)
     g_setenv ("INCEPTIONIST_COL2IM", "0", TRUE);
   else
     g_unsetenv ("INCEPTIONIST_COL2IM");
+  if (devices == NULL)
+    devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) inc_device_free);
+  device = g_hash_table_lookup (devices, key);
+  if (device != NULL)
+    return device;
+  g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
+  g_setenv ("INCEPTIONIST_FP16_WEIGHTS", tc->half ? "1" : "0", TRUE);
   if (tc->vec4_stores)
     g_setenv ("INCEPTIONIST_WIDE_STORES", "0", TRUE);
   device = inc_device_open (-1, &error);
@@ -143,17 +162,18 @@ open_variant (const Case *tc)
   g_assert_cmpint (inc_device_half_weights (device), ==, tc->half);
   if (tc->vec4_stores)
     g_assert_false (inc_device_wide_stores (device));
+  g_hash_table_insert (devices, g_steal_pointer (&key), device);
   return device;
 }
 
 static const char *all_layers[] = { "a", "b", "c", "d", "e", "f", "g", "k", "fg", "h", "i", "m",
-                                    "p", "q", "r", "s", "t", "u", "v", "w", NULL };
+                                    "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", NULL };
 
 static void
 test_forward (gconstpointer data)
 {
   const Case *tc = data;
-  g_autoptr (IncDevice) device = open_variant (tc);
+  IncDevice *device = open_variant (tc);
   g_autoptr (IncModel) model = build_model ();
   g_autoptr (IncModel) ref_model = build_reference_model (tc->half);
 
@@ -179,6 +199,37 @@ expected_free (gpointer data)
  * and weight format. */
 static GHashTable *expected_cache;  /* "name/HxW/half" -> Expected */
 
+/* Central differences at input values from .. to - 1, on a copy of the
+ * image of its own: the slices run on threads, one per core. */
+typedef struct {
+  const IncModel     *model;
+  const IncObjective *obj;
+  const float        *image;
+  int                 h, w;
+  gsize               from, to;
+  double             *fd;
+} Differences;
+
+static gpointer
+central_differences (gpointer data)
+{
+  const Differences *d = data;
+  const float eps = 1e-4f;
+  g_autofree float *img = g_memdup2 (d->image, (gsize) d->h * d->w * 3 * sizeof (float));
+
+  for (gsize i = d->from; i < d->to; i++)
+    {
+      float saved = img[i];
+      img[i] = saved + eps;
+      double up = test_graph_ref_value (d->model, d->obj, img, d->h, d->w);
+      img[i] = saved - eps;
+      double down = test_graph_ref_value (d->model, d->obj, img, d->h, d->w);
+      img[i] = saved;
+      d->fd[i] = (up - down) / (((double) (saved + eps)) - ((double) (saved - eps)));
+    }
+  return NULL;
+}
+
 static const Expected *
 expected_gradient (const Case *tc, const char *name, const IncObjective *obj)
 {
@@ -186,7 +237,6 @@ expected_gradient (const Case *tc, const char *name, const IncObjective *obj)
   g_autofree char *key = g_strdup_printf ("%s/%dx%d/%d", name, tc->h, tc->w, tc->half);
   g_autoptr (IncModel) model = NULL;
   Expected *e;
-  const float eps = 1e-4f;
 
   if (expected_cache == NULL)
     expected_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, expected_free);
@@ -201,16 +251,17 @@ expected_gradient (const Case *tc, const char *name, const IncObjective *obj)
   e = g_new0 (Expected, 1);
   e->fd = g_new (double, n);
   e->value = test_graph_ref_value (model, obj, img, tc->h, tc->w);
-  for (gsize i = 0; i < n; i++)
+  guint n_threads = CLAMP (g_get_num_processors (), 1, 8);
+  Differences slices[8];
+  GThread *threads[8];
+  for (guint t = 0; t < n_threads; t++)
     {
-      float saved = img[i];
-      img[i] = saved + eps;
-      double up = test_graph_ref_value (model, obj, img, tc->h, tc->w);
-      img[i] = saved - eps;
-      double down = test_graph_ref_value (model, obj, img, tc->h, tc->w);
-      img[i] = saved;
-      e->fd[i] = (up - down) / (((double) (saved + eps)) - ((double) (saved - eps)));
+      slices[t] = (Differences) { model, obj, img, tc->h, tc->w,
+                                  n * t / n_threads, n * (t + 1) / n_threads, e->fd };
+      threads[t] = g_thread_new ("differences", central_differences, &slices[t]);
     }
+  for (guint t = 0; t < n_threads; t++)
+    g_thread_join (threads[t]);
   g_hash_table_insert (cache, g_steal_pointer (&key), e);
   return e;
 }
@@ -220,7 +271,7 @@ expected_gradient (const Case *tc, const char *name, const IncObjective *obj)
 static void
 check_gradient (const Case *tc, const char *name, IncObjective *obj, const char *const *layers)
 {
-  g_autoptr (IncDevice) device = open_variant (tc);
+  IncDevice *device = open_variant (tc);
   g_autoptr (IncModel) model = build_model ();
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (IncPass) pass = NULL;
@@ -275,9 +326,11 @@ test_backward_mean (gconstpointer data)
     { "u", 1.2f, -1, NULL, 0 },
     { "v", -0.4f, -1, NULL, 0 },
     { "w", 0.5f, -1, NULL, 0 },
+    { "x", 0.3f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", "u", "w", "v", NULL };
+  /* x runs with its siblings in p's buffer: y is not needed. */
+  const char *layers[] = { "i", "e", "k", "m", "q", "r", "t", "u", "w", "v", "x", NULL };
   check_gradient (data, "mean", &obj, layers);
 }
 
@@ -287,9 +340,11 @@ test_backward_square (gconstpointer data)
   IncLayerTerm terms[] = {
     { "h", 1.0f, -1, NULL, 0 },
     { "c", 0.7f, 2, NULL, 0 },
+    { "y", 0.4f, -1, NULL, 0 },
+    { "q", 0.2f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN_SQUARE, terms, G_N_ELEMENTS (terms), 1 };
-  const char *layers[] = { "h", "c", NULL };
+  const char *layers[] = { "h", "c", "y", "q", NULL };
   check_gradient (data, "mean-square", &obj, layers);
 }
 
@@ -307,8 +362,8 @@ test_backward_guide (gconstpointer data)
 }
 
 /* The names the profile gives the dispatches of a forward and backward
- * pass to `layers`: the siblings p and v show as one, "p+v", where both
- * are needed, and only then. */
+ * pass to `layers`: the siblings p, v and x show as one, "p+v+x", where
+ * all are needed, and only then. */
 static GHashTable *
 profiled_layers (IncNetwork *network, IncDevice *device, const char *const *layers)
 {
@@ -338,7 +393,8 @@ test_siblings (void)
   g_autoptr (IncModel) model = build_model ();
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (GError) error = NULL;
-  const char *both[] = { "w", "q", NULL };
+  const char *in_concat[] = { "y", "q", NULL };   /* in y's buffer */
+  const char *apart_from_y[] = { "x", "w", "q", NULL };  /* in p's */
   const char *p_only[] = { "q", NULL };
 
   if (device == NULL)
@@ -351,12 +407,15 @@ test_siblings (void)
   network = inc_network_new (device, model, &error);
   g_assert_no_error (error);
 
-  g_autoptr (GHashTable) merged = profiled_layers (network, device, both);
-  g_assert_true (g_hash_table_contains (merged, "p+v"));
+  g_autoptr (GHashTable) merged = profiled_layers (network, device, in_concat);
+  g_assert_true (g_hash_table_contains (merged, "p+v+x"));
   g_assert_false (g_hash_table_contains (merged, "v"));
+  g_assert_false (g_hash_table_contains (merged, "x"));
+  g_autoptr (GHashTable) merged_apart = profiled_layers (network, device, apart_from_y);
+  g_assert_true (g_hash_table_contains (merged_apart, "p+v+x"));
   g_autoptr (GHashTable) alone = profiled_layers (network, device, p_only);
   g_assert_true (g_hash_table_contains (alone, "p"));
-  g_assert_false (g_hash_table_contains (alone, "p+v"));
+  g_assert_false (g_hash_table_contains (alone, "p+v+x"));
   g_clear_pointer (&network, inc_network_free);
 
   /* $INCEPTIONIST_SIBLINGS=0 runs them one by one. */
@@ -364,10 +423,11 @@ test_siblings (void)
   network = inc_network_new (device, model, &error);
   g_unsetenv ("INCEPTIONIST_SIBLINGS");
   g_assert_no_error (error);
-  g_autoptr (GHashTable) apart = profiled_layers (network, device, both);
+  g_autoptr (GHashTable) apart = profiled_layers (network, device, in_concat);
   g_assert_true (g_hash_table_contains (apart, "p"));
   g_assert_true (g_hash_table_contains (apart, "v"));
-  g_assert_false (g_hash_table_contains (apart, "p+v"));
+  g_assert_true (g_hash_table_contains (apart, "x"));
+  g_assert_false (g_hash_table_contains (apart, "p+v+x"));
 }
 
 static void
@@ -424,7 +484,7 @@ test_half_rounding (void)
   };
   const int cout = G_N_ELEMENTS (values), h = 2, w = 3;
   Case tc = { h, w, "naive", TRUE };
-  g_autoptr (IncDevice) device = open_variant (&tc);
+  IncDevice *device = open_variant (&tc);
   g_autoptr (IncModel) model = g_new0 (IncModel, 1);
   g_autoptr (IncNetwork) network = NULL;
   g_autoptr (IncPass) pass = NULL;
@@ -554,5 +614,6 @@ main (int argc, char **argv)
   status = g_test_run ();
   g_unsetenv ("INCEPTIONIST_COL2IM");
   g_clear_pointer (&expected_cache, g_hash_table_unref);
+  g_clear_pointer (&devices, g_hash_table_unref);
   return status;
 }
