@@ -54,9 +54,9 @@ struct _IncNetwork {
 gboolean _inc_network_reserve_scratch (IncNetwork *network, IncScratch which,
                                        gsize bytes, GError **error);
 
-/* siblings.c: finds the groups of sibling 1x1 convolutions and lays out
- * their merged kernels from float `total` of the packed weights on
- * (returns the new total);
- * then packs them from the model's weights. */
+/* siblings.c: _layout finds the groups of sibling 1x1 convolutions and
+ * places their merged kernels in the packed weights from float `total`
+ * on, returning the new total; _pack fills them in from the model's
+ * weights. */
 gsize _inc_siblings_layout (IncNetwork *network, gsize total);
 void  _inc_siblings_pack   (const IncNetwork *network, const IncModel *model, float *packed);

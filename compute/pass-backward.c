@@ -233,9 +233,7 @@ record_backward (IncPass *pass, const gboolean *active)
           gboolean masked_first = FALSE;
           if (n->relu && mask_first (pass, i, &p))
             {
-              int channels;
-              _inc_device_label (device, "relu backward",
-                                 _inc_pass_siblings_name (pass, i, &channels), 0.0);
+              _inc_device_label (device, "relu backward", _inc_pass_node_name (pass, i), 0.0);
               masked_first = _inc_record_mask_gradient (device, &pass->grads[v->root],
                                                         &pass->acts[v->root], p.in_h * p.in_w,
                                                         p.in_off, p.in_stride, p.cin);

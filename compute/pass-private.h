@@ -33,8 +33,10 @@ struct _IncPass {
    * (pass-fuse.c), through the network's scratch buffers. */
   gboolean   *fused;
   /* Per node: the first of the sibling 1x1 convolutions that run as one
-   * with it (pass-siblings.c), or -1. */
+   * with it (pass-siblings.c), or -1; on each first, the group's name for
+   * the profile ("a+b", interned), else NULL. */
   int        *sibling_first;
+  const char **group_names;
   gboolean    forward_done;
 };
 
@@ -67,8 +69,8 @@ gboolean _inc_pass_sibling_skipped  (IncPass *pass, guint node);
 void     _inc_pass_siblings_widen   (IncPass *pass, guint node, gboolean backward,
                                      IncConvParams *p);
 gboolean _inc_pass_siblings_active  (IncPass *pass, guint node, const gboolean *active);
-/* The group's name for the profile ("a+b"), and its output channels:
- * for other nodes their own name and channels. */
-const char *_inc_pass_siblings_name (IncPass *pass, guint node, int *channels);
+/* The name the profile gives node's dispatches: its group's on the first
+ * of a group, else its own. */
+const char *_inc_pass_node_name     (IncPass *pass, guint node);
 /* Names the next dispatch of node for the profile. */
 void     _inc_pass_label          (IncPass *pass, guint node, gboolean backward);

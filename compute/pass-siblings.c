@@ -8,8 +8,6 @@
  * group's convolution: forward all of them read the same, earlier, input;
  * backward it comes last, when every reader of each has added to its
  * gradient. */
-#include <string.h>
-
 #include "compute/pass-private.h"
 
 /* Whether node k's whole group is computed by this pass. */
@@ -62,6 +60,7 @@ _inc_pass_plan_siblings (IncPass *pass)
   const IncNodeWeights *offsets = pass->network->offsets;
 
   pass->sibling_first = g_new (int, pass->n_nodes);
+  pass->group_names = g_new0 (const char *, pass->n_nodes);
   for (guint i = 0; i < pass->n_nodes; i++)
     pass->sibling_first[i] = -1;
   for (guint k = 0; k < pass->n_nodes; k++)
@@ -79,6 +78,7 @@ _inc_pass_plan_siblings (IncPass *pass)
             pass->views[i].off += shift;
             pass->views[i].stride = stride;
           }
+      g_autoptr (GString) name = g_string_new (NULL);
       for (guint m = k; m < pass->n_nodes; m++)
         {
           if (offsets[m].sibling_first != (gint32) k)
@@ -88,7 +88,11 @@ _inc_pass_plan_siblings (IncPass *pass)
           v->off = offsets[m].sibling_off;
           v->stride = stride;
           pass->sibling_first[m] = (int) k;
+          g_string_append_printf (name, "%s%s", name->len ? "+" : "",
+                                  pass->network->model->nodes[m].name);
         }
+      /* Interned: the profile keeps the pointer. */
+      pass->group_names[k] = g_intern_string (name->str);
     }
 }
 
@@ -134,18 +138,8 @@ _inc_pass_siblings_active (IncPass *pass, guint node, const gboolean *active)
 }
 
 const char *
-_inc_pass_siblings_name (IncPass *pass, guint node, int *channels)
+_inc_pass_node_name (IncPass *pass, guint node)
 {
-  const IncModel *model = pass->network->model;
-
-  *channels = pass->views[node].c;
-  if (pass->sibling_first[node] != (int) node)
-    return model->nodes[node].name;
-  g_autoptr (GString) name = g_string_new (model->nodes[node].name);
-  for (guint m = node + 1; m < pass->n_nodes; m++)
-    if (pass->sibling_first[m] == (int) node)
-      g_string_append_printf (name, "+%s", model->nodes[m].name);
-  *channels = pass->network->offsets[node].siblings_cout;
-  /* Interned: the profile keeps the pointer. */
-  return g_intern_string (name->str);
+  return pass->group_names[node] != NULL ? pass->group_names[node]
+                                         : pass->network->model->nodes[node].name;
 }

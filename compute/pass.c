@@ -340,6 +340,7 @@ inc_pass_free (IncPass *pass)
   g_free (pass->col2im_backward);
   g_free (pass->fused);
   g_free (pass->sibling_first);
+  g_free (pass->group_names);
   g_free (pass->views);
   g_free (pass->needed);
   g_free (pass->acts);
@@ -420,8 +421,9 @@ _inc_pass_label (IncPass *pass, guint node, gboolean backward)
   const char *dir = backward ? "backward" : "forward";
   g_autofree char *kind = NULL;
   double flops = 0.0;
-  int channels;
-  const char *name = _inc_pass_siblings_name (pass, node, &channels);
+  /* The first of a group of siblings does all their work. */
+  int channels = pass->sibling_first[node] == (int) node
+                 ? pass->network->offsets[node].siblings_cout : out->c;
 
   if (n->op == INC_OP_CONV)
     {
@@ -430,7 +432,8 @@ _inc_pass_label (IncPass *pass, guint node, gboolean backward)
     }
   else
     kind = g_strdup_printf ("%s %s", n->op == INC_OP_MAXPOOL ? "maxpool" : "avgpool", dir);
-  _inc_device_label (pass->device, g_intern_string (kind), name, flops);
+  _inc_device_label (pass->device, g_intern_string (kind), _inc_pass_node_name (pass, node),
+                     flops);
 }
 
 gboolean

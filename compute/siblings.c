@@ -67,41 +67,34 @@ _inc_siblings_layout (IncNetwork *network, gsize total)
     {
       const IncNode *n = &model->nodes[i];
       IncNodeWeights *o = &offsets[i];
-      int cout = 0, members = 0, last = -1;
+      int cout = 0;
+      guint last = G_MAXUINT;  /* the one in a concatenation */
 
       if (!groupable (model, concat_of, i) || o->sibling_first >= 0)
         continue;
       /* i is the first groupable reader of its input: the later ones join,
        * those with their own buffers first, then one concatenation's. */
+      g_autoptr (GArray) members = g_array_new (FALSE, FALSE, sizeof (guint));
       for (guint j = i; j < model->n_nodes; j++)
         {
           if (!groupable (model, concat_of, j) || model->nodes[j].inputs[0] != n->inputs[0] ||
               offsets[j].sibling_first >= 0)
             continue;
-          if (placement (model, concat_of, j) == 1)
-            {
-              if (last < 0)
-                last = (int) j;
-              continue;
-            }
-          offsets[j].sibling_first = (gint32) i;
-          offsets[j].sibling_off = cout;
-          cout += model->nodes[j].cout;
-          members++;
+          if (placement (model, concat_of, j) == 0)
+            g_array_append_val (members, j);
+          else if (last == G_MAXUINT)
+            last = j;
         }
-      if (last >= 0)
+      if (last != G_MAXUINT)
+        g_array_append_val (members, last);
+      if (members->len < 2)
+        continue;
+      for (guint k = 0; k < members->len; k++)
         {
-          offsets[last].sibling_first = (gint32) i;
-          offsets[last].sibling_off = cout;
-          cout += model->nodes[last].cout;
-          members++;
-        }
-      if (members < 2)
-        {
-          for (guint j = i; j < model->n_nodes; j++)
-            if (offsets[j].sibling_first == (gint32) i)
-              offsets[j].sibling_first = -1;
-          continue;
+          guint m = g_array_index (members, guint, k);
+          offsets[m].sibling_first = (gint32) i;
+          offsets[m].sibling_off = cout;
+          cout += model->nodes[m].cout;
         }
       o->siblings_cout = cout;
       o->siblings_forward = (gint32) (total / 4);

@@ -152,15 +152,14 @@ g_row (IncWinogradForm form, int i, double *row)
 }
 
 /* G g G^T for one k x k kernel g (row-major), in double: n x n values, n
- * the input tile; F(6, 7): G g for k taps, n values. */
+ * the input tile; F(6, 7): G g for k taps, n values. G: the form's rows
+ * (g_row), made once for all of a layer's kernels. */
 static void
-transform_kernel (IncWinogradForm form, const double *g, double *u)
+transform_kernel (IncWinogradForm form, const double G[12][7], const double *g, double *u)
 {
   int n = tile_in_of (form), k = forms[form].kernel;
-  double G[12][7], t[8][5];
+  double t[8][5];
 
-  for (int i = 0; i < n; i++)
-    g_row (form, i, G[i]);
   if (forms[form].line)
     {
       for (int i = 0; i < n; i++)
@@ -202,6 +201,9 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
 
   if (dst == NULL)
     return total;
+  double G[12][7];
+  for (int i = 0; i < tile_in_of (form); i++)
+    g_row (form, i, G[i]);
   memset (dst, 0, total * sizeof (float));
   for (int a = 0; a < in; a++)
     for (int b = 0; b < out; b++)
@@ -215,7 +217,7 @@ _inc_pack_winograd_weights (const float *kernel, int cin, int cout, gboolean tra
                                   : ((gsize) t * cin + a) * cout + b;
             g[t] = kernel[at];
           }
-        transform_kernel (form, g, u);
+        transform_kernel (form, G, g, u);
         for (int e = 0; e < positions; e++)
           dst[((gsize) e * in + a) * out4 * 4 + b] = (float) u[e];
       }
