@@ -241,8 +241,12 @@ _inc_record_elementwise (IncDevice *device, const IncBuffer *src, const IncBuffe
   guint64 nc = MAX (0, params->c1 - params->c0);
   if (bh == 0 || bw == 0 || nc == 0)
     return;
-  _inc_dispatch (device, INC_PIPELINE_ELEMENTWISE,
-                 &(IncBindings) { .src = src, .dst = dst, .aux = aux },
+  /* Whole texels: the view's channels c0..c1-1 and, when adding src, its
+   * dense rows of nc channels from src_off. */
+  gboolean vec4 = _inc_whole_texels ((int) nc, params->off + params->c0, params->stride) &&
+                  (params->mode != INC_ELEMENTWISE_ADD_SRC || params->src_off % 4 == 0);
+  _inc_dispatch (device, vec4 ? INC_PIPELINE_ELEMENTWISE_VEC4 : INC_PIPELINE_ELEMENTWISE,
+                 &(IncBindings) { .src = src, .dst = dst, .aux = aux, .vec4 = vec4 },
                  params, sizeof *params, div_up (nc, CHANNEL_WORKGROUP) * div_up (bw, PIXELS_PER_GROUP), bh);
 }
 

@@ -63,6 +63,7 @@
 #include "shaders/maxpool_scatter.spv.h"
 #include "shaders/maxpool_scatter_vec4.spv.h"
 #include "shaders/elementwise.spv.h"
+#include "shaders/elementwise_vec4.spv.h"
 #include "shaders/mask_gradient.spv.h"
 #include "shaders/mask_gradient_wide.spv.h"
 #include "shaders/step_copy.spv.h"
@@ -142,6 +143,7 @@ static const struct {
   [INC_PIPELINE_MAXPOOL_SCATTER] = SHADER (maxpool_scatter, 0),
   [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = SHADER (maxpool_scatter_vec4, 0),
   [INC_PIPELINE_ELEMENTWISE] = SHADER (elementwise, 0),
+  [INC_PIPELINE_ELEMENTWISE_VEC4] = SHADER (elementwise_vec4, 0),
   [INC_PIPELINE_MASK_GRADIENT] = SHADER (mask_gradient, 0),
   [INC_PIPELINE_MASK_GRADIENT_WIDE] = SHADER (mask_gradient_wide, NEEDS_WIDE),
   [INC_PIPELINE_STEP_COPY] = SHADER (step_copy, 0),

@@ -3,12 +3,23 @@
 // and adding an uploaded gradient.
 // All work on a view (h, w, offset, stride) restricted to channels c0..c1-1
 // and to the box `border` pixels inside each edge.
+//
+// VEC4 (the view's offset and stride, c0 and c1, and src_off multiples of
+// 4): 4 channels a lane, read as RGBA32F texels and stored as whole vec4s,
+// a quarter of the scalar form's loads and stores (mixed5's mean seed, a
+// strided view when its sibling convolutions share its buffer, went
+// through the scalar form).
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 32) in;
 
 layout(binding = 0) uniform samplerBuffer src;  // MODE_ADD_SRC: dense, from src_off
-layout(binding = 4, r32f) uniform imageBuffer dst;
 layout(binding = 3) uniform samplerBuffer aux;  // activations, same view
+#ifdef VEC4
+layout(binding = 2) writeonly buffer Dst4 { vec4 dst4[]; };
+layout(binding = 6) uniform samplerBuffer dst_in4;  // the same buffer, read
+#else
+layout(binding = 4, r32f) uniform imageBuffer dst;
+#endif
 
 layout(push_constant) uniform Params {
   int h, w, off, stride, c0, c1, border;
@@ -22,6 +33,36 @@ layout(push_constant) uniform Params {
 #define MODE_ADD_SCALED_AUX 1 // dst += value * aux          (mean-square seeds)
 #define MODE_ADD_SRC 3        // dst += src                  (uploaded seeds)
 
+#ifdef VEC4
+#include "channel_lanes.glsl"
+
+void main ()
+{
+  // As below, with lanes as channel_lanes.glsl: 8 lanes cover 32
+  // channels, and 4 runs of 4 pixels make up the workgroup's 16.
+  int nc = p.c1 - p.c0;
+  int bw = p.w - 2 * p.border;
+  ivec2 at = lane_item_and_channel (nc, 16, p.groups_x);
+  int c = at.y;
+  if (c >= nc)
+    return;
+  int y = int(gl_WorkGroupID.z) + p.border;
+  for (int bx = at.x; bx < min (at.x + 16 / LANE_CHANNELS, bw); bx++)
+    {
+      int x = bx + p.border;
+      int idx = (int(gl_WorkGroupID.z) * bw + bx) * nc + c;
+      int o = (y * p.w + x) * p.stride + p.off + p.c0 + c;
+      vec4 d = texelFetch (dst_in4, o >> 2);
+      if (p.mode == MODE_ADD_CONSTANT)
+        d += p.value;
+      else if (p.mode == MODE_ADD_SCALED_AUX)
+        d += p.value * texelFetch (aux, o >> 2);
+      else
+        d += texelFetch (src, (p.src_off + idx) >> 2);
+      dst4[o >> 2] = d;
+    }
+}
+#else
 void main ()
 {
   // Dispatched as (channel blocks x box width, ..., box height): channels
@@ -52,3 +93,4 @@ void main ()
       imageStore (dst, o, vec4 (d));
     }
 }
+#endif
