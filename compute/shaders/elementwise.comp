@@ -33,13 +33,25 @@ layout(push_constant) uniform Params {
 #define MODE_ADD_SCALED_AUX 1 // dst += value * aux          (mean-square seeds)
 #define MODE_ADD_SRC 3        // dst += src                  (uploaded seeds)
 
-#ifdef VEC4
 #include "channel_lanes.glsl"
+
+#ifdef VEC4
+#define LOAD(o) texelFetch (dst_in4, TEXEL (o))
+#define STORE(o, v) dst4[TEXEL (o)] = v
+#define FETCH(buf, i) texelFetch (buf, TEXEL (i))
+#else
+#define LOAD(o) imageLoad (dst, o).x
+#define STORE(o, v) imageStore (dst, o, vec4 (v))
+#define FETCH(buf, i) texelFetch (buf, i).x
+#endif
 
 void main ()
 {
-  // As below, with lanes as channel_lanes.glsl: 8 lanes cover 32
-  // channels, and 4 runs of 4 pixels make up the workgroup's 16.
+  // Dispatched as (channel blocks x box width, ..., box height): channels
+  // along the lanes (channel_lanes.glsl), so no per-value integer
+  // division. Each workgroup takes a run of 16 pixels of a row (lavapipe
+  // pays per workgroup, so they must not be tiny); with VEC4, 4 runs of
+  // 4 pixels.
   int nc = p.c1 - p.c0;
   int bw = p.w - 2 * p.border;
   ivec2 at = lane_item_and_channel (nc, 16, p.groups_x);
@@ -52,45 +64,13 @@ void main ()
       int x = bx + p.border;
       int idx = (int(gl_WorkGroupID.z) * bw + bx) * nc + c;
       int o = (y * p.w + x) * p.stride + p.off + p.c0 + c;
-      vec4 d = texelFetch (dst_in4, o >> 2);
+      VALUE d = LOAD (o);
       if (p.mode == MODE_ADD_CONSTANT)
         d += p.value;
       else if (p.mode == MODE_ADD_SCALED_AUX)
-        d += p.value * texelFetch (aux, o >> 2);
+        d += p.value * FETCH (aux, o);
       else
-        d += texelFetch (src, (p.src_off + idx) >> 2);
-      dst4[o >> 2] = d;
+        d += FETCH (src, p.src_off + idx);
+      STORE (o, d);
     }
 }
-#else
-void main ()
-{
-  // Dispatched as (channel blocks x box width, ..., box height): channels
-  // along the lanes, so no per-value integer division.
-  // Each workgroup takes a run of 16 pixels of a row (lavapipe pays per
-  // workgroup, so they must not be tiny).
-  int nc = p.c1 - p.c0;
-  int bw = p.w - 2 * p.border;
-  int group_index = int(gl_WorkGroupID.y) * p.groups_x + int(gl_WorkGroupID.x);
-  int cblocks = (nc + 31) / 32;
-  int bx0 = (group_index / cblocks) * 16;
-  int c = (group_index % cblocks) * 32 + int(gl_LocalInvocationID.x);
-  if (c >= nc)
-    return;
-  int y = int(gl_WorkGroupID.z) + p.border;
-  for (int bx = bx0; bx < min (bx0 + 16, bw); bx++)
-    {
-      int x = bx + p.border;
-      int idx = (int(gl_WorkGroupID.z) * bw + bx) * nc + c;
-      int o = (y * p.w + x) * p.stride + p.off + p.c0 + c;
-      float d = imageLoad (dst, o).x;
-      if (p.mode == MODE_ADD_CONSTANT)
-        d += p.value;
-      else if (p.mode == MODE_ADD_SCALED_AUX)
-        d += p.value * texelFetch (aux, o).x;
-      else
-        d += texelFetch (src, p.src_off + idx).x;
-      imageStore (dst, o, vec4 (d));
-    }
-}
-#endif
