@@ -1,7 +1,7 @@
 #!/bin/sh
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
 # Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--rounds N]
-#                         [--preset tf-tutorial]
+#                         [--preset tf-tutorial] [--profile]
 # BUILD_DIR defaults to build. The PyTorch side finds the model in
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
@@ -12,6 +12,9 @@
 # data/sample.jpg (5 octaves x 100 steps; four runs, many minutes): ours
 # and the PyTorch peer's, each with the recipe's 512-px tiles (32-px halo,
 # random roll per step) and untiled (--tile 0, no roll).
+# --profile instead prints the step's time per kind of layer on both sides
+# (ours from Vulkan timestamps, the peer's from torch.profiler), side by
+# side: where the gap is.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +22,7 @@ root=$(dirname "$here")
 build=
 model_dir=
 preset=
+profile=
 size=512
 layers=mixed3,mixed5
 steps=5
@@ -38,7 +42,8 @@ while [ $# -gt 0 ]; do
     --rounds) [ $# -ge 2 ] || die "--rounds needs a count"
               rounds=$2; shift 2 ;;
     --rounds=*) rounds=${1#--rounds=}; shift ;;
-    -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --profile) profile=1; shift ;;
+    -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -125,6 +130,42 @@ if [ -n "$preset" ]; then
   awk -v a="$tiled" -v u="$untiled" -v bt="$theirs_tiled" -v b="$theirs" 'BEGIN {
     printf "%-24s %.2fx\n", "ratio (tiles)", a / bt
     printf "%-24s %.2fx\n", "ratio (untiled)", u / b }'
+  exit 0
+fi
+
+if [ -n "$profile" ]; then
+  ours_log=$(mktemp) || die "cannot create a temporary file"
+  trap 'rm -f "$log" "$ours_log"' EXIT INT TERM
+  echo "== inceptionist: bench --profile" >&2
+  "$cli" bench --profile --size "$size" --layers "$layers" --steps "$steps" \
+      >"$ours_log" 2>&1 || { cat "$ours_log" >&2; die "inceptionist failed"; }
+  echo "== pytorch: torch_bench.py --profile" >&2
+  "$python" "$root/scripts/reference/torch_bench.py" --profile --size "$size" \
+      --layers "$layers" --steps "$steps" --model-dir "$model_dir" >"$log" 2>&1 ||
+    { cat "$log" >&2; die "pytorch failed"; }
+  echo "size $size, layers $layers, $steps steps: ms a step per kind"
+  # Ours: '  NAME  ms share% GFLOP GFLOPS' in the per-kind table; the peer:
+  # '  NAME  ms share%'. Names have spaces: the numbers are the last fields.
+  awk 'FNR == 1 { side++ }
+       /^# profile per layer/ { done[side] = 1 }
+       /^  / && !done[side] {
+         n = side == 1 ? NF - 4 : NF - 2
+         name = $1; for (i = 2; i <= n; i++) name = name " " $i
+         if (!(name in seen)) { seen[name] = 1; order[++count] = name }
+         ms[side, name] = $(n + 1)
+       }
+       END {
+         printf "%-32s %10s %10s %7s\n", "kind", "ours", "pytorch", "ratio"
+         for (k = 1; k <= count; k++) {
+           name = order[k]; a = ms[1, name]; b = ms[2, name]
+           ta += a; tb += b
+           printf "%-32s %10s %10s %7s\n", name, a == "" ? "-" : a, b == "" ? "-" : b,
+                  (a != "" && b > 0) ? sprintf("%.2fx", a / b) : ""
+         }
+         printf "%-32s %10.2f %10.2f %7.2fx\n", "sum of the rows", ta, tb, ta / tb
+       }' "$ours_log" "$log"
+  grep -E '^(seconds_per_step|# profile per kind)' "$ours_log" "$log" |
+    sed "s|^$ours_log:|inceptionist: |; s|^$log:|pytorch: |"
   exit 0
 fi
 

@@ -416,6 +416,8 @@ test_siblings (void)
   g_autoptr (GHashTable) alone = profiled_layers (network, device, p_only);
   g_assert_true (g_hash_table_contains (alone, "p"));
   g_assert_false (g_hash_table_contains (alone, "p+v+x"));
+  /* The clear of the gradients is timed too. */
+  g_assert_true (g_hash_table_contains (alone, "gradient clear"));
   g_clear_pointer (&network, inc_network_free);
 
   /* $INCEPTIONIST_SIBLINGS=0 runs them one by one. */

@@ -7,6 +7,9 @@ to [-1, 1].  float32, NCHW, BatchNormalization folded into the convolutions.
 
   torch_bench.py [--size 512] [--layers mixed3,mixed5] [--steps 5]
       prints seconds_per_step=<median> last
+  torch_bench.py --profile [--size 512] [--layers ...] [--steps 5]
+      the step's time per kind of layer (torch.profiler), named as in
+      `inceptionist-cli bench --profile`, to compare the two kind by kind
   torch_bench.py --preset tf-tutorial --image PATH [--steps-per-octave 100]
                  [--tile N]
       the TensorFlow tutorial's octave recipe; prints seconds_total=<value>
@@ -191,6 +194,75 @@ def save_output(path, img):
     Image.fromarray((255 * (hwc + 1.0) / 2.0).astype(np.uint8)).save(path)
 
 
+def conv_kind(kernel_hw, stride):
+    """'conv 3x3', 'conv 1x7', 'conv 3x3/2': inceptionist's kind names."""
+    name = "conv %dx%d" % tuple(kernel_hw)
+    return name if stride == 1 else "%s/%d" % (name, stride)
+
+
+def label_forward(graph):
+    """Wraps each layer's forward in a profiler range named by its kind."""
+    apply = graph._apply
+    kinds = {"Conv2D": None, "MaxPooling2D": "maxpool", "AveragePooling2D": "avgpool",
+             "Activation": "relu", "Concatenate": "concatenation"}
+
+    def labelled(layer, xs):
+        kind = layer["class_name"]
+        if kind not in kinds:
+            return apply(layer, xs)
+        c = layer["config"]
+        name = kinds[kind] or conv_kind(c["kernel_size"], c["strides"][0])
+        with torch.profiler.record_function("%s forward" % name):
+            return apply(layer, xs)
+
+    graph._apply = labelled
+
+
+def backward_kind(event):
+    """The kind of an autograd op, from its name and input shapes."""
+    if event.name == "aten::convolution_backward":
+        grad_out, inp, weight = event.input_shapes[:3]
+        kh, kw = weight[2:]
+        out_h, in_h = grad_out[2], inp[2]
+        # The peer pads explicitly, so the convolution itself is 'valid'.
+        stride = (in_h - kh) // (out_h - 1) if out_h > 1 else 1
+        return conv_kind((kh, kw), stride) + " backward"
+    return {"aten::max_pool2d_with_indices_backward": "maxpool backward",
+            "aten::avg_pool2d_backward": "avgpool backward",
+            "aten::threshold_backward": "relu backward"}.get(event.name)
+
+
+def profile_step(graph, layers, size, steps, seed):
+    """Prints milliseconds a step per kind of layer, largest first."""
+    from torch.profiler import ProfilerActivity, profile
+
+    label_forward(graph)
+    rng = np.random.RandomState(seed)
+    img = torch.from_numpy(rng.uniform(-1, 1, (1, 3, size, size)).astype(np.float32))
+    step = make_step(graph, layers)
+    img, _ = step(img)  # warm-up
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            img, _ = step(img)
+        wall = (time.perf_counter() - t0) / steps
+    per_kind = {}
+    for event in prof.events():
+        if event.name.endswith(" forward"):
+            kind = event.name
+        else:
+            kind = backward_kind(event)
+        if kind is not None:
+            per_kind[kind] = per_kind.get(kind, 0.0) + event.cpu_time_total / 1e3 / steps
+    print("# profile per kind, per step (torch.profiler, %d steps at %dx%d; "
+          "profiled step %.3f s)" % (steps, size, size, wall))
+    print("# %-32s %8s %6s" % ("name", "ms/step", "share"))
+    for kind, ms in sorted(per_kind.items(), key=lambda kv: -kv[1]):
+        print("  %-32s %8.2f %5.1f%%" % (kind, ms, 100.0 * ms / (wall * 1e3)))
+    rest = wall * 1e3 - sum(per_kind.values())
+    print("  %-32s %8.2f %5.1f%%" % ("other (autograd, update)", rest, 100.0 * rest / (wall * 1e3)))
+
+
 def main():
     ap = argparse.ArgumentParser(description="PyTorch DeepDream step benchmark")
     ap.add_argument("--size", type=int, default=512)
@@ -200,6 +272,8 @@ def main():
     ap.add_argument("--model-dir", default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--preset", choices=["tf-tutorial"])
+    ap.add_argument("--profile", action="store_true",
+                    help="print the step's time per kind of layer instead")
     ap.add_argument("--image", help="input image (or .npy in [-1, 1]) for --preset")
     ap.add_argument("--max-dim", type=int, default=0, help="shrink the image first")
     ap.add_argument("--steps-per-octave", type=int, default=100)
@@ -235,6 +309,10 @@ def main():
         if args.output:
             save_output(args.output, out)
         print("seconds_total=%.3f" % total)
+        return 0
+
+    if args.profile:
+        profile_step(graph, layers, args.size, args.steps, args.seed)
         return 0
 
     rng = np.random.RandomState(args.seed)
