@@ -194,6 +194,16 @@ def save_output(path, img):
     Image.fromarray((255 * (hwc + 1.0) / 2.0).astype(np.uint8)).save(path)
 
 
+def warmed_step(graph, layers, size, seed):
+    """The benchmark's step and a seeded random size x size image, after one
+    warm-up step."""
+    rng = np.random.RandomState(seed)
+    img = torch.from_numpy(rng.uniform(-1, 1, (1, 3, size, size)).astype(np.float32))
+    step = make_step(graph, layers)
+    img, _ = step(img)
+    return step, img
+
+
 def conv_kind(kernel_hw, stride):
     """'conv 3x3', 'conv 1x7', 'conv 3x3/2': inceptionist's kind names."""
     name = "conv %dx%d" % tuple(kernel_hw)
@@ -201,7 +211,9 @@ def conv_kind(kernel_hw, stride):
 
 
 def label_forward(graph):
-    """Wraps each layer's forward in a profiler range named by its kind."""
+    """Wraps each layer's forward in a profiler range named by its kind
+    (on this graph object only: the forward ops carry no layer of their own
+    in torch.profiler's events)."""
     apply = graph._apply
     kinds = {"Conv2D": None, "MaxPooling2D": "maxpool", "AveragePooling2D": "avgpool",
              "Activation": "relu", "Concatenate": "concatenation"}
@@ -237,10 +249,7 @@ def profile_step(graph, layers, size, steps, seed):
     from torch.profiler import ProfilerActivity, profile
 
     label_forward(graph)
-    rng = np.random.RandomState(seed)
-    img = torch.from_numpy(rng.uniform(-1, 1, (1, 3, size, size)).astype(np.float32))
-    step = make_step(graph, layers)
-    img, _ = step(img)  # warm-up
+    step, img = warmed_step(graph, layers, size, seed)
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         t0 = time.perf_counter()
         for _ in range(steps):
@@ -315,10 +324,7 @@ def main():
         profile_step(graph, layers, args.size, args.steps, args.seed)
         return 0
 
-    rng = np.random.RandomState(args.seed)
-    img = torch.from_numpy(rng.uniform(-1, 1, (1, 3, args.size, args.size)).astype(np.float32))
-    step = make_step(graph, layers)
-    img, _ = step(img)  # warm-up
+    step, img = warmed_step(graph, layers, args.size, args.seed)
     times = []
     for i in range(args.steps):
         t0 = time.perf_counter()
