@@ -69,18 +69,27 @@ cli=$build/app/inceptionist-cli
 log=$(mktemp) || die "cannot create a temporary file"
 trap 'rm -f "$log"' EXIT INT TERM
 
+# Runs a command (NAME in messages) with its output in FILE; if it fails,
+# shows that output and stops.
+run_logged () {
+  run_name=$1 run_file=$2; shift 2
+  "$@" >"$run_file" 2>&1 || { cat "$run_file" >&2; die "$run_name failed"; }
+}
+
+# The last KEY=<number> line's number in $log (printed by NAME).
+last_value () {
+  found=$(sed -n "s/^$1=\([0-9.eE+-]*\)[[:space:]]*\$/\1/p" "$log" | tail -n 1)
+  [ -n "$found" ] || die "$2 printed no $1= line"
+  echo "$found"
+}
+
 # Runs a command, shows its output, and prints its last seconds_per_step value.
 run_side () {
   name=$1; shift
   echo "== $name: $*" >&2
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    die "$name failed"
-  fi
+  run_logged "$name" "$log" "$@"
   cat "$log" >&2
-  value=$(sed -n 's/^seconds_per_step=\([0-9.eE+-]*\)[[:space:]]*$/\1/p' "$log" | tail -n 1)
-  [ -n "$value" ] || die "$name printed no seconds_per_step= line"
-  echo "$value"
+  last_value seconds_per_step "$name"
 }
 
 case $preset in
@@ -94,7 +103,7 @@ time_side () {
   name=$1; shift
   echo "== $name: $*" >&2
   start=$(date +%s.%N)
-  "$@" >"$log" 2>&1 || { cat "$log" >&2; die "$name failed"; }
+  run_logged "$name" "$log" "$@"
   end=$(date +%s.%N)
   tail -n 8 "$log" >&2
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
@@ -111,12 +120,10 @@ if [ -n "$preset" ]; then
   # The peer times itself (seconds_total= excludes loading the model).
   torch_total () {
     echo "== pytorch (tile $1): torch_bench.py --preset $preset --tile $1" >&2
-    "$python" "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
-        --model-dir "$model_dir" --tile "$1" >"$log" 2>&1 || { cat "$log" >&2; die "pytorch failed"; }
+    run_logged pytorch "$log" "$python" "$root/scripts/reference/torch_bench.py" \
+        --preset "$preset" --image "$image" --model-dir "$model_dir" --tile "$1"
     cat "$log" >&2
-    value=$(sed -n 's/^seconds_total=\([0-9.]*\)[[:space:]]*$/\1/p' "$log" | tail -n 1)
-    [ -n "$value" ] || die "pytorch printed no seconds_total= line"
-    echo "$value"
+    last_value seconds_total pytorch
   }
   # 512: the recipe's tile (core/recipe.c), as our first run uses.
   theirs_tiled=$(torch_total 512) || exit 1
@@ -137,12 +144,11 @@ if [ -n "$profile" ]; then
   ours_log=$(mktemp) || die "cannot create a temporary file"
   trap 'rm -f "$log" "$ours_log"' EXIT INT TERM
   echo "== inceptionist: bench --profile" >&2
-  "$cli" bench --profile --size "$size" --layers "$layers" --steps "$steps" \
-      >"$ours_log" 2>&1 || { cat "$ours_log" >&2; die "inceptionist failed"; }
+  run_logged inceptionist "$ours_log" \
+    "$cli" bench --profile --size "$size" --layers "$layers" --steps "$steps"
   echo "== pytorch: torch_bench.py --profile" >&2
-  "$python" "$root/scripts/reference/torch_bench.py" --profile --size "$size" \
-      --layers "$layers" --steps "$steps" --model-dir "$model_dir" >"$log" 2>&1 ||
-    { cat "$log" >&2; die "pytorch failed"; }
+  run_logged pytorch "$log" "$python" "$root/scripts/reference/torch_bench.py" --profile \
+    --size "$size" --layers "$layers" --steps "$steps" --model-dir "$model_dir"
   echo "size $size, layers $layers, $steps steps: ms a step per kind"
   # Ours: '  NAME  ms share% GFLOP GFLOPS' in the per-kind table; the peer:
   # '  NAME  ms share%'. Names have spaces: the numbers are the last fields.
