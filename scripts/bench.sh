@@ -83,13 +83,14 @@ last_value () {
   echo "$found"
 }
 
-# Runs a command, shows its output, and prints its last seconds_per_step value.
+# run_side KEY NAME COMMAND...: runs the command, shows its output, and
+# prints its last KEY= value (seconds_per_step, or the peer's seconds_total).
 run_side () {
-  name=$1; shift
+  key=$1 name=$2; shift 2
   echo "== $name: $*" >&2
   run_logged "$name" "$log" "$@"
   cat "$log" >&2
-  last_value seconds_per_step "$name"
+  last_value "$key" "$name"
 }
 
 case $preset in
@@ -119,11 +120,9 @@ if [ -n "$preset" ]; then
               "$cli" dream "$image" -o "$out/untiled.png" --preset "$preset" --tile 0) || exit 1
   # The peer times itself (seconds_total= excludes loading the model).
   torch_total () {
-    echo "== pytorch (tile $1): torch_bench.py --preset $preset --tile $1" >&2
-    run_logged pytorch "$log" "$python" "$root/scripts/reference/torch_bench.py" \
-        --preset "$preset" --image "$image" --model-dir "$model_dir" --tile "$1"
-    cat "$log" >&2
-    last_value seconds_total pytorch
+    run_side seconds_total "pytorch (tile $1)" "$python" \
+      "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
+      --model-dir "$model_dir" --tile "$1"
   }
   # 512: the recipe's tile (core/recipe.c), as our first run uses.
   theirs_tiled=$(torch_total 512) || exit 1
@@ -186,11 +185,11 @@ all_theirs=
 per_round=
 r=1
 while [ "$r" -le "$rounds" ]; do
-  ours=$(run_side "inceptionist (round $r)" \
+  ours=$(run_side seconds_per_step "inceptionist (round $r)" \
            "$cli" bench --size "$size" --layers "$layers" --steps "$steps") || exit 1
-  theirs=$(run_side "pytorch (round $r)" "$python" "$root/scripts/reference/torch_bench.py" \
-             --size "$size" --layers "$layers" --steps "$steps" \
-             --model-dir "$model_dir") || exit 1
+  theirs=$(run_side seconds_per_step "pytorch (round $r)" \
+             "$python" "$root/scripts/reference/torch_bench.py" --size "$size" \
+             --layers "$layers" --steps "$steps" --model-dir "$model_dir") || exit 1
   all_ours="$all_ours $ours"
   all_theirs="$all_theirs $theirs"
   per_round="$per_round $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2fx", a / b }')"
