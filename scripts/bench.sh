@@ -76,21 +76,17 @@ run_logged () {
   "$@" >"$run_file" 2>&1 || { cat "$run_file" >&2; die "$run_name failed"; }
 }
 
-# The last KEY=<number> line's number in $log (printed by NAME).
-last_value () {
-  found=$(sed -n "s/^$1=\([0-9.eE+-]*\)[[:space:]]*\$/\1/p" "$log" | tail -n 1)
-  [ -n "$found" ] || die "$2 printed no $1= line"
-  echo "$found"
-}
-
 # run_side KEY NAME COMMAND...: runs the command, shows its output, and
-# prints its last KEY= value (seconds_per_step, or the peer's seconds_total).
+# prints its last KEY=<number> value (seconds_per_step, or the peer's
+# seconds_total).
 run_side () {
   key=$1 name=$2; shift 2
   echo "== $name: $*" >&2
   run_logged "$name" "$log" "$@"
   cat "$log" >&2
-  last_value "$key" "$name"
+  found=$(sed -n "s/^$key=\([0-9.eE+-]*\)[[:space:]]*\$/\1/p" "$log" | tail -n 1)
+  [ -n "$found" ] || die "$name printed no $key= line"
+  echo "$found"
 }
 
 case $preset in
