@@ -208,12 +208,32 @@ record_maxpool_scatter (IncDevice *device, const IncBuffer *dy, const IncBuffer 
       }
 }
 
+gboolean
+_inc_maxpool_backward_overwrites (const IncPoolParams *params)
+{
+  return params->mode == INC_POOL_MAX && pool_vec4 (params) && params->kh == 3 &&
+         params->kw == 3 && params->stride == 2;
+}
+
 void
 _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuffer *argmax,
                            const IncBuffer *dx, const IncPoolParams *params)
 {
   gboolean vec4 = pool_vec4 (params);
 
+  if (_inc_maxpool_backward_overwrites (params))
+    {
+      /* Gathered by pairs of input rows (maxpool_backward.comp). */
+      gboolean wide = device->use_gemm &&
+                      _inc_wide_texels (device, params->channels, params->in_off, params->in_stride);
+      guint32 cols = div_up (params->in_w + params->pad_l, 2);
+      _inc_dispatch (device, wide ? INC_PIPELINE_MAXPOOL_BACKWARD_WIDE : INC_PIPELINE_MAXPOOL_BACKWARD_VEC4,
+                     &(IncBindings) { .src = dy, .dst = dx, .aux = argmax, .vec4 = TRUE },
+                     params, sizeof *params,
+                     div_up (params->channels, CHANNEL_WORKGROUP) * div_up (cols, POOL_PIXELS_PER_GROUP),
+                     div_up (params->in_h + params->pad_t, 2));
+      return;
+    }
   if (params->mode == INC_POOL_MAX)
     {
       /* Scattering adds: a max pool's input gradient is never overwritten. */

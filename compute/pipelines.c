@@ -60,6 +60,8 @@
 #include "shaders/avgpool_3x3s1_vec4.spv.h"
 #include "shaders/avgpool_3x3s1_backward_vec4.spv.h"
 #include "shaders/pool_backward_vec4.spv.h"
+#include "shaders/maxpool_backward_vec4.spv.h"
+#include "shaders/maxpool_backward_wide.spv.h"
 #include "shaders/maxpool_scatter.spv.h"
 #include "shaders/maxpool_scatter_vec4.spv.h"
 #include "shaders/elementwise.spv.h"
@@ -140,6 +142,8 @@ static const struct {
   [INC_PIPELINE_AVGPOOL_3X3S1_VEC4] = SHADER (avgpool_3x3s1_vec4, 0),
   [INC_PIPELINE_AVGPOOL_3X3S1_BACKWARD_VEC4] = SHADER (avgpool_3x3s1_backward_vec4, 0),
   [INC_PIPELINE_POOL_BACKWARD_VEC4] = SHADER (pool_backward_vec4, 0),
+  [INC_PIPELINE_MAXPOOL_BACKWARD_VEC4] = SHADER (maxpool_backward_vec4, 0),
+  [INC_PIPELINE_MAXPOOL_BACKWARD_WIDE] = SHADER (maxpool_backward_wide, NEEDS_WIDE),
   [INC_PIPELINE_MAXPOOL_SCATTER] = SHADER (maxpool_scatter, 0),
   [INC_PIPELINE_MAXPOOL_SCATTER_VEC4] = SHADER (maxpool_scatter_vec4, 0),
   [INC_PIPELINE_ELEMENTWISE] = SHADER (elementwise, 0),

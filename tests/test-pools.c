@@ -14,7 +14,10 @@
 /* input -> a (3x3 same, 16, relu) -> b (1x1, 8, relu), c (avgpool 3x3 same)
  * -> e = concat(b, c) [c at channel 8] -> f (3x3 s2 valid, 12, relu),
  * g (maxpool 3x3 s2) -> fg = concat(f, g) [g at 12] -> pp (avgpool 3x3
- * same) -> pc (1x1, 8, relu); m (maxpool 3x3 s1 valid of a);
+ * same) -> pc (1x1, 8, relu); m (maxpool 3x3 s1 valid of a); n (maxpool
+ * 3x3 s2 same of e: padded on the top and left at odd sizes); h (1x1,
+ * 8, relu, of a) -> o (maxpool 3x3 s2 same): o is the only pass writing
+ * h's gradient, so it overwrites it (unless an objective seeds h);
  * v (3x3 valid, 20, relu, of e) -> s (3x3 same, 6, linear) -> vs =
  * concat(v, s); t (3x3 s2 same, 8, relu, of the input) -> u (1x7 same, 3,
  * linear): convolutions with at most 4 output channels (u, and t's
@@ -36,6 +39,9 @@ build_model (void)
   guint pp = test_graph_add (&b, "pp", INC_OP_AVGPOOL, 1, IN (fg), 3, 3, 1, TRUE, FALSE, 36, 36);
   test_graph_add (&b, "pc", INC_OP_CONV, 1, IN (pp), 1, 1, 1, TRUE, TRUE, 36, 8);
   test_graph_add (&b, "m", INC_OP_MAXPOOL, 1, IN (a), 3, 3, 1, FALSE, FALSE, 16, 16);
+  test_graph_add (&b, "n", INC_OP_MAXPOOL, 1, IN (e), 3, 3, 2, TRUE, FALSE, 24, 24);
+  guint h = test_graph_add (&b, "h", INC_OP_CONV, 1, IN (a), 1, 1, 1, TRUE, TRUE, 16, 8);
+  test_graph_add (&b, "o", INC_OP_MAXPOOL, 1, IN (h), 3, 3, 2, TRUE, FALSE, 8, 8);
   guint v = test_graph_add (&b, "v", INC_OP_CONV, 1, IN (e), 3, 3, 1, FALSE, TRUE, 24, 20);
   guint sv = test_graph_add (&b, "s", INC_OP_CONV, 1, IN (v), 3, 3, 1, TRUE, FALSE, 20, 6);
   test_graph_add (&b, "vs", INC_OP_CONCAT, 2, IN (v, sv), 0, 0, 1, FALSE, FALSE, 26, 26);
@@ -62,7 +68,7 @@ test_forward (gconstpointer data)
 {
   const Case *tc = data;
   g_autoptr (IncModel) model = build_model ();
-  const char *layers[] = { "a", "b", "c", "e", "f", "g", "fg", "pp", "pc", "m", "v", "s", "vs", "t", "u", NULL };
+  const char *layers[] = { "a", "b", "c", "e", "f", "g", "fg", "pp", "pc", "m", "n", "h", "o", "v", "s", "vs", "t", "u", NULL };
   choose_winograd (tc);
   test_graph_check_forward (model, layers, tc->h, tc->w, tc->naive);
 }
@@ -87,11 +93,30 @@ test_backward (gconstpointer data)
     { "pc", 1.0f, -1, NULL, 0 },
     { "fg", -0.5f, -1, NULL, 0 },
     { "m", 0.8f, -1, NULL, 0 },
+    { "n", -0.7f, -1, NULL, 0 },
+    { "o", 0.4f, -1, NULL, 0 },
     { "vs", 0.6f, -1, NULL, 0 },
     { "u", 0.9f, -1, NULL, 0 },
   };
   IncObjective obj = { INC_OBJECTIVE_MEAN_SQUARE, terms, G_N_ELEMENTS (terms), 0 };
-  const char *layers[] = { "pc", "fg", "m", "vs", "u", NULL };
+  const char *layers[] = { "pc", "fg", "m", "n", "o", "vs", "u", NULL };
+  choose_winograd (tc);
+  test_graph_check_gradient (model, &obj, layers, tc->h, tc->w, tc->naive);
+}
+
+/* With an objective on h too, its seed must survive o's backward pass:
+ * o adds instead of overwriting. */
+static void
+test_backward_seeded (gconstpointer data)
+{
+  const Case *tc = data;
+  g_autoptr (IncModel) model = build_model ();
+  IncLayerTerm terms[] = {
+    { "o", 0.4f, -1, NULL, 0 },
+    { "h", -0.3f, -1, NULL, 0 },
+  };
+  IncObjective obj = { INC_OBJECTIVE_MEAN_SQUARE, terms, G_N_ELEMENTS (terms), 0 };
+  const char *layers[] = { "o", "h", NULL };
   choose_winograd (tc);
   test_graph_check_gradient (model, &obj, layers, tc->h, tc->w, tc->naive);
 }
@@ -111,10 +136,12 @@ main (int argc, char **argv)
       const char *kernel = c->naive ? "naive" : c->winograd ? "auto" : "direct";
       g_autofree char *fwd = g_strdup_printf ("/pools/forward/%s/%dx%d", kernel, c->h, c->w);
       g_autofree char *bwd = g_strdup_printf ("/pools/backward/%s/%dx%d", kernel, c->h, c->w);
+      g_autofree char *seeded = g_strdup_printf ("/pools/backward-seeded/%s/%dx%d", kernel, c->h, c->w);
       g_autofree char *moved = g_strdup_printf ("/pools/forward-moved-pool/%s/%dx%d", kernel, c->h, c->w);
       g_test_add_data_func (fwd, c, test_forward);
       g_test_add_data_func (moved, c, test_forward_moved_pool);
       g_test_add_data_func (bwd, c, test_backward);
+      g_test_add_data_func (seeded, c, test_backward_seeded);
     }
   return g_test_run ();
 }
