@@ -65,6 +65,12 @@ fi
 
 cli=$build/app/inceptionist-cli
 [ -x "$cli" ] || die "$cli not found (build the project first)"
+# The peer's modules, checked before minutes of our side's runs: the
+# preset reads the sample photo through PIL.
+peer_modules=torch
+[ -z "$preset" ] || peer_modules="torch, PIL"
+"$python" -c "import $peer_modules" 2>/dev/null ||
+  die "the PyTorch peer needs $python with $peer_modules (Debian: apt-get install python3-torch python3-pil)"
 
 log=$(mktemp) || die "cannot create a temporary file"
 trap 'rm -f "$log"' EXIT INT TERM
