@@ -225,32 +225,49 @@ owner_image (EngineSource *self, gconstpointer owner, GError **error)
   return img;
 }
 
-/* One tile: its rolled input into the pass, forward, backward, and its
- * core's gradient (times its share) into the image's gradient. */
+/* What a tile's copies in and out of its pass need. */
+typedef struct {
+  IncStepImage        *img;
+  const IncStepParams *params;
+  const IncTile       *tile;
+  IncPass             *pass;
+} TileCopy;
+
+/* The tile's rolled input into the pass. */
+static void
+record_tile_in (gpointer data)
+{
+  const TileCopy *c = data;
+  _inc_step_record_gather (c->img, c->tile, c->params->shift_x, c->params->shift_y,
+                           _inc_pass_input (c->pass));
+}
+
+/* The tile's core's gradient into the image's. The tile's objective is a
+ * mean over its own positions; weighted by its share of the image it is
+ * the whole image's gradient. */
+static void
+record_tile_out (gpointer data)
+{
+  const TileCopy *c = data;
+  double area = (double) c->img->width * c->img->height;
+  _inc_step_record_scatter (c->img, c->tile, c->params->shift_x, c->params->shift_y,
+                            _inc_pass_input_gradient (c->pass),
+                            (float) ((double) c->tile->width * c->tile->height / area));
+}
+
+/* One tile: forward and backward, the copies in and out riding in the
+ * same two submissions. */
 static gboolean
 tile_step (EngineSource *self, IncStepImage *img, const IncObjective *objective,
            const IncStepParams *params, const IncTile *tile, double *value,
            GError **error)
 {
-  IncDevice *device = self->network->device;
   IncPass *pass = objective_pass (self, objective, tile->height, tile->width, error);
-  double area = (double) img->width * img->height;
+  TileCopy copy = { img, params, tile, pass };
 
-  if (pass == NULL || !_inc_device_begin (device, error))
-    return FALSE;
-  _inc_step_record_gather (img, tile, params->shift_x, params->shift_y,
-                           _inc_pass_input (pass));
-  if (!_inc_device_submit (device, error) ||
-      !inc_pass_forward (pass, error) ||
-      !inc_pass_backward (pass, objective, value, error) ||
-      !_inc_device_begin (device, error))
-    return FALSE;
-  /* The tile's objective is a mean over its own positions; weighted by
-   * its share of the image it is the whole image's gradient. */
-  _inc_step_record_scatter (img, tile, params->shift_x, params->shift_y,
-                            _inc_pass_input_gradient (pass),
-                            (float) ((double) tile->width * tile->height / area));
-  return _inc_device_submit (device, error);
+  return pass != NULL &&
+         _inc_pass_forward_after (pass, record_tile_in, &copy, error) &&
+         _inc_pass_backward_then (pass, objective, value, record_tile_out, &copy, error);
 }
 
 static gboolean

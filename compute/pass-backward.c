@@ -317,6 +317,13 @@ gboolean
 inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
                    GError **error)
 {
+  return _inc_pass_backward_then (pass, objective, value, NULL, NULL, error);
+}
+
+gboolean
+_inc_pass_backward_then (IncPass *pass, const IncObjective *objective, double *value,
+                         IncPassRecordFn after, gpointer data, GError **error)
+{
   const IncModel *model;
   g_autofree Term *terms = NULL;
   g_autofree gboolean *active = NULL;
@@ -385,6 +392,8 @@ inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
     if (!seeded[k])
       record_seed (pass, objective, &objective->terms[k], &terms[k]);
   record_backward (pass, active, overwrite);
+  if (after != NULL)
+    after (data);
   if (!_inc_device_submit (pass->device, error))
     goto out;
   if (value != NULL)

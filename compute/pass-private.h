@@ -3,6 +3,7 @@
 #pragma once
 
 #include "compute/network-private.h"
+#include "compute/pass-io.h"
 
 typedef struct {
   int h, w, c;

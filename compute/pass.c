@@ -439,11 +439,22 @@ _inc_pass_label (IncPass *pass, guint node, gboolean backward)
 gboolean
 inc_pass_forward (IncPass *pass, GError **error)
 {
+  return _inc_pass_forward_after (pass, NULL, NULL, error);
+}
+
+gboolean
+_inc_pass_forward_after (IncPass *pass, IncPassRecordFn before, gpointer data, GError **error)
+{
   const IncModel *model = pass->network->model;
   IncDevice *device = pass->device;
 
   if (!_inc_device_begin (device, error))
     return FALSE;
+  if (before != NULL)
+    {
+      before (data);
+      _inc_device_barrier (device);
+    }
   for (guint i = 0; i < pass->n_nodes; i++)
     {
       const IncNode *n = &model->nodes[i];
