@@ -419,8 +419,7 @@ inc_cli_bench (int argc, char **argv)
     {
       gint64 t0 = g_get_monotonic_time ();
       if (!inc_pass_set_input (pass, image, &error) ||
-          !inc_pass_forward (pass, &error) ||
-          !inc_pass_backward (pass, &objective, &value, &error) ||
+          !inc_pass_step (pass, &objective, &value, &error) ||
           !inc_pass_read_gradient (pass, grad, &error))
         goto fail;
       update_image (image, grad, n, 0.01f);

@@ -256,7 +256,7 @@ record_tile_out (gpointer data)
 }
 
 /* One tile: forward and backward, the copies in and out riding in the
- * same two submissions. */
+ * same submission (two for a guided dream). */
 static gboolean
 tile_step (EngineSource *self, IncStepImage *img, const IncObjective *objective,
            const IncStepParams *params, const IncTile *tile, double *value,
@@ -266,8 +266,8 @@ tile_step (EngineSource *self, IncStepImage *img, const IncObjective *objective,
   TileCopy copy = { img, params, tile, pass };
 
   return pass != NULL &&
-         _inc_pass_forward_after (pass, record_tile_in, &copy, error) &&
-         _inc_pass_backward_then (pass, objective, value, record_tile_out, &copy, error);
+         _inc_pass_step_with (pass, objective, value, record_tile_in, record_tile_out, &copy,
+                              error);
 }
 
 static gboolean

@@ -114,6 +114,13 @@ gboolean    inc_pass_backward        (IncPass        *pass,
                                       const IncObjective *objective,
                                       double         *value,
                                       GError        **error);
+/* inc_pass_forward then inc_pass_backward, in one submission where the
+ * objective allows: all but a guided one, whose seeds the host finds from
+ * the forward pass's activations. */
+gboolean    inc_pass_step            (IncPass        *pass,
+                                      const IncObjective *objective,
+                                      double         *value,
+                                      GError        **error);
 gboolean    inc_pass_read_gradient   (IncPass        *pass,
                                       float          *out,
                                       GError        **error);

@@ -320,56 +320,59 @@ inc_pass_backward (IncPass *pass, const IncObjective *objective, double *value,
   return _inc_pass_backward_then (pass, objective, value, NULL, NULL, error);
 }
 
-gboolean
-_inc_pass_backward_then (IncPass *pass, const IncObjective *objective, double *value,
-                         IncPassRecordFn after, gpointer data, GError **error)
+/* The objective's terms checked against the pass; active: the nodes
+ * their gradients pass through. */
+static gboolean
+resolve_terms (IncPass *pass, const IncObjective *objective, Term *terms, gboolean *active,
+               GError **error)
 {
-  const IncModel *model;
-  g_autofree Term *terms = NULL;
-  g_autofree gboolean *active = NULL;
-  g_autofree gboolean *zeroed = NULL;
-  g_autofree gboolean *seeded = NULL;
-  g_autofree gboolean *overwrite = NULL;
-  g_autofree guint32 *fills = g_new0 (guint32, pass->n_nodes);
-  gboolean ok = FALSE;
-  double total = 0.0;
-
-  g_return_val_if_fail (pass != NULL && objective != NULL, FALSE);
-  model = pass->network->model;
-  if (!pass->forward_done)
-    return _inc_pass_invalid (error, "the forward pass has not run");
   if (objective->n_terms == 0)
     return _inc_pass_invalid (error, "the objective names no layer");
+  for (guint k = 0; k < objective->n_terms; k++)
+    {
+      if (!resolve_term (pass, objective, &objective->terms[k], &terms[k], error))
+        return FALSE;
+      _inc_pass_mark_ancestors (pass->network->model, (guint) terms[k].node, active);
+    }
+  return TRUE;
+}
 
-  terms = g_new0 (Term, objective->n_terms);
-  active = g_new0 (gboolean, model->n_nodes);
+/* The objective's value, from the target layers as the forward pass left
+ * them (and a guided dream's seeds). */
+static gboolean
+read_value (IncPass *pass, const IncObjective *objective, Term *terms, double *total,
+            GError **error)
+{
+  *total = 0.0;
   for (guint k = 0; k < objective->n_terms; k++)
     {
       const IncLayerTerm *t = &objective->terms[k];
-      if (!resolve_term (pass, objective, t, &terms[k], error))
-        goto out;
       const View *v = &pass->views[terms[k].node];
       g_autofree float *act = g_try_new (float, (gsize) v->h * v->w * v->c);
       if (act == NULL)
-        {
-          _inc_pass_invalid (error, "out of memory reading layer %s", t->layer);
-          goto out;
-        }
+        return _inc_pass_invalid (error, "out of memory reading layer %s", t->layer);
       if (!_inc_pass_read_view (pass, pass->acts, terms[k].node, act, error))
-        goto out;
-      total += term_value (objective, t, &terms[k], v, act);
-      _inc_pass_mark_ancestors (model, (guint) terms[k].node, active);
+        return FALSE;
+      *total += term_value (objective, t, &terms[k], v, act);
     }
-  /* Uploads may need their own submission, so they come before recording. */
-  if (!upload_seeds (pass, terms, objective->n_terms, error) ||
-      !_inc_device_begin (pass->device, error))
-    goto out;
+  return TRUE;
+}
+
+/* Records the backward pass: the clear of the gradient buffers, the
+ * seeds, and every node's backward pass down to the input. */
+static void
+record_all_backward (IncPass *pass, const IncObjective *objective, const Term *terms,
+                     const gboolean *active)
+{
+  const IncModel *model = pass->network->model;
+  g_autofree guint32 *fills = g_new0 (guint32, pass->n_nodes);
+  g_autofree gboolean *zeroed = g_new0 (gboolean, pass->n_nodes);
   /* A layer inside a concatenation lives in the concatenation's buffer,
    * which may not itself be active: clear the roots of active nodes. A
    * mean over a whole buffer seeds a constant: the clear writes it. */
-  seeded = seed_by_fill (pass, objective, terms, fills);
-  overwrite = choose_overwrites (pass, active, terms, objective->n_terms);
-  zeroed = g_new0 (gboolean, pass->n_nodes);
+  g_autofree gboolean *seeded = seed_by_fill (pass, objective, terms, fills);
+  g_autofree gboolean *overwrite = choose_overwrites (pass, active, terms, objective->n_terms);
+
   for (guint i = 0; i < pass->n_nodes; i++)
     if (overwrite[i])
       zeroed[pass->views[model->nodes[i].inputs[0]].root] = TRUE;
@@ -392,6 +395,36 @@ _inc_pass_backward_then (IncPass *pass, const IncObjective *objective, double *v
     if (!seeded[k])
       record_seed (pass, objective, &objective->terms[k], &terms[k]);
   record_backward (pass, active, overwrite);
+}
+
+static void
+free_seeds (Term *terms, guint n_terms)
+{
+  for (guint k = 0; k < n_terms; k++)
+    g_free (terms[k].seed);
+}
+
+gboolean
+_inc_pass_backward_then (IncPass *pass, const IncObjective *objective, double *value,
+                         IncPassRecordFn after, gpointer data, GError **error)
+{
+  g_autofree Term *terms = NULL;
+  g_autofree gboolean *active = NULL;
+  gboolean ok = FALSE;
+  double total = 0.0;
+
+  g_return_val_if_fail (pass != NULL && objective != NULL, FALSE);
+  if (!pass->forward_done)
+    return _inc_pass_invalid (error, "the forward pass has not run");
+  terms = g_new0 (Term, objective->n_terms);
+  active = g_new0 (gboolean, pass->n_nodes);
+  /* Uploads may need their own submission, so they come before recording. */
+  if (!resolve_terms (pass, objective, terms, active, error) ||
+      !read_value (pass, objective, terms, &total, error) ||
+      !upload_seeds (pass, terms, objective->n_terms, error) ||
+      !_inc_device_begin (pass->device, error))
+    goto out;
+  record_all_backward (pass, objective, terms, active);
   if (after != NULL)
     after (data);
   if (!_inc_device_submit (pass->device, error))
@@ -401,7 +434,53 @@ _inc_pass_backward_then (IncPass *pass, const IncObjective *objective, double *v
   ok = TRUE;
 
 out:
-  for (guint k = 0; k < objective->n_terms; k++)
-    g_free (terms[k].seed);
+  free_seeds (terms, objective->n_terms);
   return ok;
+}
+
+gboolean
+inc_pass_step (IncPass *pass, const IncObjective *objective, double *value, GError **error)
+{
+  return _inc_pass_step_with (pass, objective, value, NULL, NULL, NULL, error);
+}
+
+/* A guided dream's seeds come from the host, from the forward pass's
+ * activations: it waits between the passes. Other objectives seed on the
+ * device, and their value is read from the activations afterwards, which
+ * the backward pass leaves as they were. */
+gboolean
+_inc_pass_step_with (IncPass *pass, const IncObjective *objective, double *value,
+                     IncPassRecordFn before, IncPassRecordFn after, gpointer data,
+                     GError **error)
+{
+  g_autofree Term *terms = NULL;
+  g_autofree gboolean *active = NULL;
+  double total = 0.0;
+
+  g_return_val_if_fail (pass != NULL && objective != NULL, FALSE);
+  if (objective->kind == INC_OBJECTIVE_GUIDE)
+    return _inc_pass_forward_after (pass, before, data, error) &&
+           _inc_pass_backward_then (pass, objective, value, after, data, error);
+  terms = g_new0 (Term, objective->n_terms);
+  active = g_new0 (gboolean, pass->n_nodes);
+  if (!resolve_terms (pass, objective, terms, active, error) ||
+      !_inc_device_begin (pass->device, error))
+    return FALSE;
+  if (before != NULL)
+    {
+      before (data);
+      _inc_device_barrier (pass->device);
+    }
+  _inc_pass_record_forward (pass);
+  record_all_backward (pass, objective, terms, active);
+  if (after != NULL)
+    after (data);
+  if (!_inc_device_submit (pass->device, error))
+    return FALSE;
+  pass->forward_done = TRUE;
+  if (!read_value (pass, objective, terms, &total, error))
+    return FALSE;
+  if (value != NULL)
+    *value = total;
+  return TRUE;
 }

@@ -26,3 +26,11 @@ gboolean _inc_pass_backward_then (IncPass            *pass,
                                   IncPassRecordFn     after,
                                   gpointer            data,
                                   GError            **error);
+/* inc_pass_step, with `before` recorded first and `after` last. */
+gboolean _inc_pass_step_with     (IncPass            *pass,
+                                  const IncObjective *objective,
+                                  double             *value,
+                                  IncPassRecordFn     before,
+                                  IncPassRecordFn     after,
+                                  gpointer            data,
+                                  GError            **error);

@@ -75,3 +75,6 @@ gboolean _inc_pass_siblings_active  (IncPass *pass, guint node, const gboolean *
 const char *_inc_pass_node_name     (IncPass *pass, guint node);
 /* Names the next dispatch of node for the profile. */
 void     _inc_pass_label          (IncPass *pass, guint node, gboolean backward);
+/* pass.c: records every node's forward pass (the caller begins and
+ * submits). */
+void     _inc_pass_record_forward (IncPass *pass);

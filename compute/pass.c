@@ -445,16 +445,26 @@ inc_pass_forward (IncPass *pass, GError **error)
 gboolean
 _inc_pass_forward_after (IncPass *pass, IncPassRecordFn before, gpointer data, GError **error)
 {
-  const IncModel *model = pass->network->model;
-  IncDevice *device = pass->device;
-
-  if (!_inc_device_begin (device, error))
+  if (!_inc_device_begin (pass->device, error))
     return FALSE;
   if (before != NULL)
     {
       before (data);
-      _inc_device_barrier (device);
+      _inc_device_barrier (pass->device);
     }
+  _inc_pass_record_forward (pass);
+  if (!_inc_device_submit (pass->device, error))
+    return FALSE;
+  pass->forward_done = TRUE;
+  return TRUE;
+}
+
+void
+_inc_pass_record_forward (IncPass *pass)
+{
+  const IncModel *model = pass->network->model;
+  IncDevice *device = pass->device;
+
   for (guint i = 0; i < pass->n_nodes; i++)
     {
       const IncNode *n = &model->nodes[i];
@@ -483,10 +493,6 @@ _inc_pass_forward_after (IncPass *pass, IncPassRecordFn before, gpointer data, G
         }
       _inc_device_barrier (device);
     }
-  if (!_inc_device_submit (device, error))
-    return FALSE;
-  pass->forward_done = TRUE;
-  return TRUE;
 }
 
 gboolean

@@ -440,18 +440,25 @@ typedef struct {
   gboolean       mask;
   int            octaves;        /* 0: 1 */
   IncOctaveStyle style;
+  /* MEAN (0) or MEAN_SQUARE; with `guide`, a guided dream. A tile's
+   * forward and backward passes share one submission except in a guided
+   * dream, whose seeds the host finds between them. */
+  IncObjectiveKind objective;
+  gboolean       guide;
 } DreamCase;
 
 /* Runs the dream step by step; returns the render and each step's loss. */
 static IncImage *
-run_dream (IncGradientSource *src, const IncRecipe *r, const IncImage *photo,
-           const IncImage *mask, GArray *losses)
+run_guided_dream (IncGradientSource *src, const IncRecipe *r, const IncImage *photo,
+                  const IncImage *mask, const IncImage *guide, GArray *losses)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (IncDream) dream = inc_dream_new (r, photo, mask, src, &error);
   gboolean finished = FALSE;
 
   g_assert_no_error (error);
+  if (guide != NULL)
+    inc_dream_set_guide (dream, guide);
   while (!finished)
     {
       IncDreamProgress p;
@@ -463,18 +470,25 @@ run_dream (IncGradientSource *src, const IncRecipe *r, const IncImage *photo,
   return inc_dream_render (dream);
 }
 
+static IncImage *
+run_dream (IncGradientSource *src, const IncRecipe *r, const IncImage *photo,
+           const IncImage *mask, GArray *losses)
+{
+  return run_guided_dream (src, r, photo, mask, NULL, losses);
+}
+
 /* The two paths' dreams: the same number of steps, losses within 1e-3,
  * and the changes they made within 1% on average (the ReLU flips of a
  * piecewise-linear network, above, leave small local differences after
  * the first step). */
 static void
 compare_dreams (Engine *e, const IncRecipe *r, const IncImage *photo,
-                const IncImage *mask, const char *what)
+                const IncImage *mask, const IncImage *guide, const char *what)
 {
   g_autoptr (GArray) l_dev = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) l_host = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr (IncImage) dev = run_dream (e->engine, r, photo, mask, l_dev);
-  g_autoptr (IncImage) host = run_dream (e->host, r, photo, mask, l_host);
+  g_autoptr (IncImage) dev = run_guided_dream (e->engine, r, photo, mask, guide, l_dev);
+  g_autoptr (IncImage) host = run_guided_dream (e->host, r, photo, mask, guide, l_host);
   gsize n = (gsize) photo->width * photo->height * 3;
   double diff = 0.0, moved = 0.0, worst = 0.0;
 
@@ -526,7 +540,10 @@ test_dream_matches_host (gconstpointer data)
       r->octave_scale = 1.4;
       r->steps = 1;   /* one per octave: the same two steps in all */
     }
-  compare_dreams (e, r, photo, mask, tc->what);
+  r->objective = tc->objective;
+  r->border = tc->objective == INC_OBJECTIVE_MEAN_SQUARE ? 2 : 0;
+  g_autoptr (IncImage) guide = tc->guide ? random_image (90, 70, 3, 7) : NULL;
+  compare_dreams (e, r, photo, mask, guide, tc->what);
 }
 
 /* inc_dream_prepare makes the pass the next step uses (the step then
@@ -682,6 +699,8 @@ main (int argc, char **argv)
     { "laplacian", 0, 8, INC_NORM_LAPLACIAN, FALSE, FALSE, 0, 0 },
     { "mask", 64, 0, INC_NORM_STD, TRUE, TRUE, 0, 0 },
     { "keras-octaves", 0, 0, INC_NORM_MEAN_ABS, FALSE, FALSE, 2, INC_OCTAVE_KERAS },
+    { "mean-square", 64, 8, INC_NORM_STD, FALSE, FALSE, 0, 0, INC_OBJECTIVE_MEAN_SQUARE, FALSE },
+    { "guided", 64, 8, INC_NORM_STD, FALSE, FALSE, 0, 0, INC_OBJECTIVE_MEAN, TRUE },
   };
   for (guint i = 0; i < G_N_ELEMENTS (dream_cases); i++)
     {

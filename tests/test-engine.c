@@ -310,6 +310,24 @@ check_gradient (const Case *tc, const char *name, IncObjective *obj, const char 
   g_test_message ("largest gradient %.3g; worst error / tolerance %.3f", gnorm, worst);
   g_assert_cmpfloat (gnorm, >, 1e-4);  /* the check must see a real gradient */
   g_assert_cmpfloat (worst, <=, 1.0);
+
+  /* inc_pass_step, the two passes in one submission (two for a guided
+   * objective), runs the same dispatches in the same order: the same
+   * value and gradient (after a step on another image, so that nothing
+   * left from the passes above can stand in). */
+  g_autofree float *other = test_graph_random_image (tc->h, tc->w, 7);
+  g_autofree float *step_grad = g_new (float, n);
+  double step_value = 0.0;
+  g_assert_true (inc_pass_set_input (pass, other, &error));
+  g_assert_true (inc_pass_step (pass, obj, &step_value, &error));
+  g_assert_cmpfloat (step_value, !=, value);
+  g_assert_true (inc_pass_set_input (pass, img, &error));
+  g_assert_true (inc_pass_step (pass, obj, &step_value, &error));
+  g_assert_no_error (error);
+  g_assert_true (inc_pass_read_gradient (pass, step_grad, &error));
+  g_assert_cmpfloat (step_value, ==, value);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (step_grad[i], ==, grad[i]);
 }
 
 static void
