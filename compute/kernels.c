@@ -209,7 +209,7 @@ record_maxpool_scatter (IncDevice *device, const IncBuffer *dy, const IncBuffer 
 }
 
 gboolean
-_inc_maxpool_backward_overwrites (const IncPoolParams *params)
+_inc_maxpool_backward_gathers (const IncPoolParams *params)
 {
   return params->mode == INC_POOL_MAX && pool_vec4 (params) && params->kh == 3 &&
          params->kw == 3 && params->stride == 2;
@@ -221,7 +221,7 @@ _inc_record_pool_backward (IncDevice *device, const IncBuffer *dy, const IncBuff
 {
   gboolean vec4 = pool_vec4 (params);
 
-  if (_inc_maxpool_backward_overwrites (params))
+  if (_inc_maxpool_backward_gathers (params))
     {
       /* Gathered by pairs of input rows (maxpool_backward.comp). */
       gboolean wide = device->use_gemm &&

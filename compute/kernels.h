@@ -101,14 +101,15 @@ void _inc_record_pool        (IncDevice           *device,
                               const IncBuffer     *dst,
                               const IncBuffer     *argmax,
                               const IncPoolParams *params);
+/* Whether a max pool's backward pass (params) is gathered: 3x3 at stride
+ * 2 in whole texels (maxpool_backward.comp), the only kind that can write
+ * its input's gradient (INC_POOL_OVERWRITE); other max pools scatter,
+ * adding. */
+gboolean _inc_maxpool_backward_gathers (const IncPoolParams *params);
 /* dy: gradient of the pool's output; dx: gradient of its input (added to,
  * or written with INC_POOL_OVERWRITE where the pool's kind allows it);
  * argmax: as the forward pass wrote it (max pools), or the mask (average
  * pools with INC_POOL_MASK). */
-/* Whether a max pool's backward pass (params) may write its input's
- * gradient (INC_POOL_OVERWRITE): the gathered kind, 3x3 at stride 2 in
- * whole texels (maxpool_backward.comp); other max pools scatter, adding. */
-gboolean _inc_maxpool_backward_overwrites (const IncPoolParams *params);
 void _inc_record_pool_backward (IncDevice           *device,
                                 const IncBuffer     *dy,
                                 const IncBuffer     *argmax,

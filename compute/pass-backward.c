@@ -255,7 +255,7 @@ choose_overwrites (IncPass *pass, const gboolean *active, const Term *terms, gui
       _inc_pass_pool_params (pass, i, &p);
       overwrite[i] = writers[x->root] == 1 && !seeded[x->root] && x->root == (int) n->inputs[0] &&
                      x->off == 0 && x->stride == x->c &&
-                     _inc_maxpool_backward_overwrites (&p);
+                     _inc_maxpool_backward_gathers (&p);
     }
   return overwrite;
 }
@@ -464,14 +464,8 @@ _inc_pass_step_with (IncPass *pass, const IncObjective *objective, double *value
   terms = g_new0 (Term, objective->n_terms);
   active = g_new0 (gboolean, pass->n_nodes);
   if (!resolve_terms (pass, objective, terms, active, error) ||
-      !_inc_device_begin (pass->device, error))
+      !_inc_pass_begin_forward (pass, before, data, error))
     return FALSE;
-  if (before != NULL)
-    {
-      before (data);
-      _inc_device_barrier (pass->device);
-    }
-  _inc_pass_record_forward (pass);
   record_all_backward (pass, objective, terms, active);
   if (after != NULL)
     after (data);

@@ -75,6 +75,7 @@ gboolean _inc_pass_siblings_active  (IncPass *pass, guint node, const gboolean *
 const char *_inc_pass_node_name     (IncPass *pass, guint node);
 /* Names the next dispatch of node for the profile. */
 void     _inc_pass_label          (IncPass *pass, guint node, gboolean backward);
-/* pass.c: records every node's forward pass (the caller begins and
- * submits). */
-void     _inc_pass_record_forward (IncPass *pass);
+/* pass.c: begins a submission with `before` (if any) and every node's
+ * forward pass; the caller records more and submits. */
+gboolean _inc_pass_begin_forward  (IncPass *pass, IncPassRecordFn before, gpointer data,
+                                   GError **error);

@@ -445,22 +445,15 @@ inc_pass_forward (IncPass *pass, GError **error)
 gboolean
 _inc_pass_forward_after (IncPass *pass, IncPassRecordFn before, gpointer data, GError **error)
 {
-  if (!_inc_device_begin (pass->device, error))
-    return FALSE;
-  if (before != NULL)
-    {
-      before (data);
-      _inc_device_barrier (pass->device);
-    }
-  _inc_pass_record_forward (pass);
-  if (!_inc_device_submit (pass->device, error))
+  if (!_inc_pass_begin_forward (pass, before, data, error) ||
+      !_inc_device_submit (pass->device, error))
     return FALSE;
   pass->forward_done = TRUE;
   return TRUE;
 }
 
-void
-_inc_pass_record_forward (IncPass *pass)
+static void
+record_forward (IncPass *pass)
 {
   const IncModel *model = pass->network->model;
   IncDevice *device = pass->device;
@@ -493,6 +486,20 @@ _inc_pass_record_forward (IncPass *pass)
         }
       _inc_device_barrier (device);
     }
+}
+
+gboolean
+_inc_pass_begin_forward (IncPass *pass, IncPassRecordFn before, gpointer data, GError **error)
+{
+  if (!_inc_device_begin (pass->device, error))
+    return FALSE;
+  if (before != NULL)
+    {
+      before (data);
+      _inc_device_barrier (pass->device);
+    }
+  record_forward (pass);
+  return TRUE;
 }
 
 gboolean
