@@ -845,6 +845,7 @@ test_live_dream (void)
   Pixels a, b;
   guint tick;
   double diff;
+  gint64 started, mean_step_us;
   const int steps = 4;
 
   if (!g_file_test (model, G_FILE_TEST_IS_REGULAR))
@@ -878,6 +879,7 @@ test_live_dream (void)
   before = snapshot_widget (GTK_WIDGET (window->canvas));
 
   tick = g_timeout_add (5, stall_tick_cb, &meter);
+  started = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.dream", NULL);
   g_assert_true (window->dreaming);
   g_assert_true (wait_until (first_frame, window, 300));
@@ -888,14 +890,21 @@ test_live_dream (void)
   gtk_adjustment_set_value (inc_layer_picker_get_weight (window->layer_picker, "mixed3"), 1.5);
 
   g_assert_true (wait_until (stopped, window, 600));
+  mean_step_us = (g_get_monotonic_time () - started) / steps;
   g_source_remove (tick);
-  g_test_message ("worst main-loop stall while dreaming: %.1f ms", meter.worst / 1000.0);
+  g_test_message ("worst main-loop stall while dreaming: %.1f ms (a step took %.0f ms on average)",
+                  meter.worst / 1000.0, mean_step_us / 1000.0);
 
   g_assert_false (banner_shown (window));
   inc_dream_session_get_progress (window->session, &progress);
   g_assert_cmpint (progress.total_done, ==, steps);
   g_assert_true (inc_dream_session_get_finished (window->session));
-  g_assert_cmpint (meter.worst, <, 50 * 1000);
+  /* The main loop never waits for a step: had it run or joined one, its
+   * longest stall would be a whole step. The bound is relative to the step
+   * time of this run because the stall's absolute size is the machine's
+   * load, not the studio's: 18 ms on a quiet dev machine, 65 ms seen on a
+   * loaded 2-core CI machine. */
+  g_assert_cmpint (meter.worst, <, mean_step_us / 2);
 
   settle ();
   after = snapshot_widget (GTK_WIDGET (window->canvas));
