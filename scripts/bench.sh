@@ -2,6 +2,7 @@
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
 # Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--rounds N]
 #                         [--preset tf-tutorial] [--profile]
+#                         [--peer-device cpu|cuda]
 # BUILD_DIR defaults to build. The PyTorch side finds the model in
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
@@ -15,6 +16,9 @@
 # --profile instead prints the step's time per kind of layer on both sides
 # (ours from Vulkan timestamps, the peer's from torch.profiler), side by
 # side: where the gap is.
+# --peer-device cuda runs the PyTorch peer on the GPU (torch with CUDA):
+# the peer to compare with where ours runs on a GPU. The default is the
+# CPU, with 2 threads.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +31,7 @@ size=512
 layers=mixed3,mixed5
 steps=5
 rounds=3
+peer_device=cpu
 python=${PYTHON:-/usr/bin/python3}
 
 die () { echo "bench: $*" >&2; exit 1; }
@@ -43,7 +48,10 @@ while [ $# -gt 0 ]; do
               rounds=$2; shift 2 ;;
     --rounds=*) rounds=${1#--rounds=}; shift ;;
     --profile) profile=1; shift ;;
-    -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --peer-device) [ $# -ge 2 ] || die "--peer-device needs cpu or cuda"
+                   peer_device=$2; shift 2 ;;
+    --peer-device=*) peer_device=${1#--peer-device=}; shift ;;
+    -h|--help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -51,6 +59,10 @@ done
 build=${build:-build}
 case $rounds in
   ''|*[!0-9]*|0) die "--rounds needs a positive count, not '$rounds'" ;;
+esac
+case $peer_device in
+  cpu|cuda) ;;
+  *) die "--peer-device must be cpu or cuda, not '$peer_device'" ;;
 esac
 case $build in /*) ;; *) [ -d "$build" ] || build=$root/$build ;; esac
 
@@ -71,6 +83,8 @@ peer_modules=torch
 [ -z "$preset" ] || peer_modules="torch, PIL"
 "$python" -c "import $peer_modules" 2>/dev/null ||
   die "the PyTorch peer needs $python with $peer_modules (Debian: apt-get install python3-torch python3-pil)"
+[ "$peer_device" = cpu ] || "$python" -c "import torch; assert torch.cuda.is_available()" 2>/dev/null ||
+  die "--peer-device cuda: $python's torch sees no CUDA device"
 
 log=$(mktemp) || die "cannot create a temporary file"
 trap 'rm -f "$log"' EXIT INT TERM
@@ -124,7 +138,7 @@ if [ -n "$preset" ]; then
   torch_total () {
     run_side seconds_total "pytorch (tile $1)" "$python" \
       "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
-      --model-dir "$model_dir" --tile "$1"
+      --model-dir "$model_dir" --tile "$1" --device "$peer_device"
   }
   # 512: the recipe's tile (core/recipe.c), as our first run uses.
   theirs_tiled=$(torch_total 512) || exit 1
@@ -149,7 +163,8 @@ if [ -n "$profile" ]; then
     "$cli" bench --profile --size "$size" --layers "$layers" --steps "$steps"
   echo "== pytorch: torch_bench.py --profile" >&2
   run_logged pytorch "$log" "$python" "$root/scripts/reference/torch_bench.py" --profile \
-    --size "$size" --layers "$layers" --steps "$steps" --model-dir "$model_dir"
+    --size "$size" --layers "$layers" --steps "$steps" --model-dir "$model_dir" \
+    --device "$peer_device"
   echo "size $size, layers $layers, $steps steps: ms a step per kind"
   # Ours: '  NAME  ms share% GFLOP GFLOPS' in the per-kind table; the peer:
   # '  NAME  ms share%'. Names have spaces: the numbers are the last fields.
@@ -191,7 +206,8 @@ while [ "$r" -le "$rounds" ]; do
            "$cli" bench --size "$size" --layers "$layers" --steps "$steps") || exit 1
   theirs=$(run_side seconds_per_step "pytorch (round $r)" \
              "$python" "$root/scripts/reference/torch_bench.py" --size "$size" \
-             --layers "$layers" --steps "$steps" --model-dir "$model_dir") || exit 1
+             --layers "$layers" --steps "$steps" --model-dir "$model_dir" \
+             --device "$peer_device") || exit 1
   all_ours="$all_ours $ours"
   all_theirs="$all_theirs $theirs"
   per_round="$per_round $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2fx", a / b }')"

@@ -143,6 +143,14 @@ class KerasGraph:
         if fold_bn:
             self._fold_bn()
 
+    def to(self, device):
+        """Moves the weights to a torch device ("cuda" for a GPU peer)."""
+        for p in self.params.values():
+            for k, v in p.items():
+                if isinstance(v, torch.Tensor):
+                    p[k] = v.to(device)
+        return self
+
     def _t(self, arr):
         return torch.from_numpy(np.ascontiguousarray(arr)).to(self.dtype)
 
@@ -236,7 +244,8 @@ class KerasGraph:
             if x.shape == xs[0].shape:
                 return sums
             # Divide by the real pixels only, as TensorFlow does.
-            ones = torch.ones((1, 1) + tuple(xs[0].shape[2:]), dtype=x.dtype)
+            ones = torch.ones((1, 1) + tuple(xs[0].shape[2:]), dtype=x.dtype,
+                              device=x.device)
             counts = F.avg_pool2d(_tf_pad(ones, k, s, c["padding"]), k, s)
             return sums / counts
         if kind == "Concatenate":

@@ -7,6 +7,8 @@ to [-1, 1].  float32, NCHW, BatchNormalization folded into the convolutions.
 
   torch_bench.py [--size 512] [--layers mixed3,mixed5] [--steps 5]
       prints seconds_per_step=<median> last
+  --device cuda runs the peer on the GPU (the default is the CPU, with
+  --threads threads); each timed step then ends with a synchronisation.
   torch_bench.py --profile [--size 512] [--layers ...] [--steps 5]
       the step's time per kind of layer (torch.profiler), named as in
       `inceptionist-cli bench --profile`, to compare the two kind by kind
@@ -163,12 +165,18 @@ def resize(img, h, w):
     return F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)
 
 
+def synchronize(device):
+    """Waits for the device's queued work: a GPU step is timed to its end."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def run_tf_tutorial(graph, img_hwc, layers, steps_per_octave, octaves, scale,
-                    tile=0, seed=0):
+                    tile=0, seed=0, device=torch.device("cpu")):
     min_input = min_input_side(graph, [n for n, _ in layers]) if tile > 0 else 1
     step = make_step(graph, layers, tile=tile, min_input=min_input,
                      rng=np.random.RandomState(seed))
-    img = nsfwjs_model.hwc_to_nchw(img_hwc, torch.float32)
+    img = nsfwjs_model.hwc_to_nchw(img_hwc, torch.float32).to(device)
     base = np.array(img.shape[2:], dtype=np.float32)
     t0 = time.perf_counter()
     for octave in octaves:
@@ -178,10 +186,12 @@ def run_tf_tutorial(graph, img_hwc, layers, steps_per_octave, octaves, scale,
         ts = time.perf_counter()
         for _ in range(steps_per_octave):
             img, loss = step(img)
+        synchronize(device)
         print("octave %+d: %dx%d, %d tiles, %d steps, %.3f s, loss %.5f" % (
             octave, w, h, len(tile_plan(int(w), int(h), tile)), steps_per_octave,
             time.perf_counter() - ts, loss), flush=True)
     img = resize(img, int(base[0]), int(base[1]))
+    synchronize(device)
     return img, time.perf_counter() - t0
 
 
@@ -194,13 +204,15 @@ def save_output(path, img):
     Image.fromarray((255 * (hwc + 1.0) / 2.0).astype(np.uint8)).save(path)
 
 
-def warmed_step(graph, layers, size, seed):
+def warmed_step(graph, layers, size, seed, device=torch.device("cpu")):
     """The benchmark's step and a seeded random size x size image, after one
     warm-up step."""
     rng = np.random.RandomState(seed)
     img = torch.from_numpy(rng.uniform(-1, 1, (1, 3, size, size)).astype(np.float32))
+    img = img.to(device)
     step = make_step(graph, layers)
     img, _ = step(img)
+    synchronize(device)
     return step, img
 
 
@@ -278,6 +290,7 @@ def main():
     ap.add_argument("--layers", default="mixed3,mixed5")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     ap.add_argument("--model-dir", default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--preset", choices=["tf-tutorial"])
@@ -297,6 +310,14 @@ def main():
         ap.error("--preset needs --image")
     if args.tile < 0:
         ap.error("--tile must be >= 0")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as e:
+        ap.error("--device: %s" % e)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        ap.error("--device %s: this torch sees no CUDA device" % args.device)
+    if device.type == "cuda" and args.profile:
+        ap.error("--profile times CPU operators only; run it with --device cpu")
     layers = parse_layers(args.layers)
     torch.set_num_threads(args.threads)
     model_dir = args.model_dir or nsfwjs_model.default_model_dir()
@@ -306,15 +327,17 @@ def main():
         print("torch_bench: cannot load the model from %s: %s" % (model_dir, e),
               file=sys.stderr)
         return 1
-    print("torch %s, %d threads, layers %s" % (
-        torch.__version__, torch.get_num_threads(),
-        ",".join("%s:%g" % lw for lw in layers)), flush=True)
+    graph.to(device)
+    where = (torch.cuda.get_device_name(device) if device.type == "cuda"
+             else "%d threads" % torch.get_num_threads())
+    print("torch %s, %s, layers %s" % (
+        torch.__version__, where, ",".join("%s:%g" % lw for lw in layers)), flush=True)
 
     if args.preset == "tf-tutorial":
         img = load_image(args.image, args.max_dim)
         print("image %dx%d" % (img.shape[1], img.shape[0]), flush=True)
         out, total = run_tf_tutorial(graph, img, layers, args.steps_per_octave,
-                                     range(-2, 3), 1.3, args.tile, args.seed)
+                                     range(-2, 3), 1.3, args.tile, args.seed, device)
         if args.output:
             save_output(args.output, out)
         print("seconds_total=%.3f" % total)
@@ -324,11 +347,12 @@ def main():
         profile_step(graph, layers, args.size, args.steps, args.seed)
         return 0
 
-    step, img = warmed_step(graph, layers, args.size, args.seed)
+    step, img = warmed_step(graph, layers, args.size, args.seed, device)
     times = []
     for i in range(args.steps):
         t0 = time.perf_counter()
         img, loss = step(img)
+        synchronize(device)
         times.append(time.perf_counter() - t0)
         print("step %d: %.3f s, loss %.5f" % (i + 1, times[-1], loss), flush=True)
     print("size %dx%d: median %.3f s, mean %.3f s" % (
