@@ -409,9 +409,10 @@ inc_cli_bench (int argc, char **argv)
     goto fail;
 
   printf ("device=%s\n", inc_device_name (device));
-  printf ("conv_kernel=%s\nweights=%s\nstores=%s\n", inc_device_conv_kernel (device),
+  printf ("conv_kernel=%s\nweights=%s\nstores=%s\ntransfers=%s\n", inc_device_conv_kernel (device),
           inc_device_half_weights (device) ? "fp16" : "fp32",
-          inc_device_wide_stores (device) ? "wide" : "vec4");
+          inc_device_wide_stores (device) ? "wide" : "vec4",
+          inc_device_staged_transfers (device) ? "staged" : "mapped");
   if (profile && !inc_device_set_profiling (device, TRUE, &error))
     goto fail;
   /* Step 0 warms the pipelines (the JIT compiles at first dispatch). */

@@ -113,9 +113,11 @@ struct _IncDevice {
   gboolean          use_tiled;    /* shared-memory tiled kernel chosen */
   gboolean          half_weights; /* weights stored as RGBA16F texels */
   gboolean          wide_stores;  /* shaderInt64: 8 floats a store (wide_store.glsl) */
+  gboolean          staged_transfers; /* buffers unmapped; host copies via staging */
   guint32           subgroup_size;
   guint64           memory_in_use;
   guint64           memory_peak;
+  IncBuffer         staging;      /* host-cached, for staged transfers */
   PFN_vkCmdPushDescriptorSetKHR push_descriptor_set;
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout      pipeline_layout;

@@ -219,6 +219,16 @@ has_extension (VkPhysicalDevice physical, const char *name)
   return found;
 }
 
+static int
+find_memory_type (IncDevice *device, guint32 bits, VkMemoryPropertyFlags want)
+{
+  for (guint32 i = 0; i < device->memory_props.memoryTypeCount; i++)
+    if ((bits & (1u << i)) &&
+        (device->memory_props.memoryTypes[i].propertyFlags & want) == want)
+      return (int) i;
+  return -1;
+}
+
 /* The convolution kernel: conv_tiled (shared-memory tiles) on GPUs;
  * conv_gemm (texel fetches and subgroup shuffles) on CPU drivers, where
  * shared memory buys nothing (LAVAPIPE.md); conv_naive where neither can
@@ -345,6 +355,32 @@ choose_store_width (IncDevice *device, GError **error)
   return TRUE;
 }
 
+#define HOST_CACHED_DEVICE_LOCAL (VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | \
+                                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | \
+                                  VK_MEMORY_PROPERTY_HOST_COHERENT_BIT | \
+                                  VK_MEMORY_PROPERTY_HOST_CACHED_BIT)
+
+/* Mapped buffers spare the copies only where the host reads them at
+ * memory speed: memory that is device-local and host-cached (CPU drivers,
+ * integrated GPUs). A discrete GPU's host-visible video memory (resizable
+ * BAR) is write-combined: reading the objective's layers back through it
+ * took 0.47 s of a 0.55 s step on an H200, and a small BAR (256 MB) could
+ * not hold the network at all. There buffers are device-local and
+ * transfers go through a host-cached staging buffer.
+ * $INCEPTIONIST_STAGED_TRANSFERS=1 stages on any device (to test that path
+ * on lavapipe); =0 maps wherever memory is host-visible (to compare). */
+static gboolean
+choose_transfers (IncDevice *device, GError **error)
+{
+  gboolean asked = FALSE;
+  gboolean staged = find_memory_type (device, ~0u, HOST_CACHED_DEVICE_LOCAL) < 0;
+
+  if (!env_switch ("INCEPTIONIST_STAGED_TRANSFERS", &asked, &staged, error))
+    return FALSE;
+  device->staged_transfers = staged;
+  return TRUE;
+}
+
 IncDevice *
 inc_device_open (int index, GError **error)
 {
@@ -384,7 +420,7 @@ inc_device_open (int index, GError **error)
   vkGetPhysicalDeviceProperties2 (device->physical, &props2);
   device->subgroup_size = subgroup.subgroupSize;
   if (!choose_kernels (device, &subgroup, error) || !choose_weight_format (device, error) ||
-      !choose_store_width (device, error))
+      !choose_store_width (device, error) || !choose_transfers (device, error))
     return NULL;
 
   float priority = 1.0f;
@@ -433,6 +469,8 @@ out:
   return NULL;
 }
 
+static void staging_clear (IncDevice *device);
+
 void
 inc_device_free (IncDevice *device)
 {
@@ -443,6 +481,7 @@ inc_device_free (IncDevice *device)
       vkDeviceWaitIdle (device->device);
       _inc_profile_clear (device);
       _inc_pipelines_clear (device);
+      staging_clear (device);
       if (device->fence)
         vkDestroyFence (device->device, device->fence, NULL);
       if (device->command_pool)
@@ -483,6 +522,13 @@ inc_device_wide_stores (IncDevice *device)
 }
 
 gboolean
+inc_device_staged_transfers (IncDevice *device)
+{
+  g_return_val_if_fail (device != NULL, FALSE);
+  return device->staged_transfers;
+}
+
+gboolean
 inc_device_is_cpu (IncDevice *device)
 {
   g_return_val_if_fail (device != NULL, FALSE);
@@ -499,16 +545,6 @@ guint64
 inc_device_memory_peak (IncDevice *device)
 {
   return device->memory_peak;
-}
-
-static int
-find_memory_type (IncDevice *device, guint32 bits, VkMemoryPropertyFlags want)
-{
-  for (guint32 i = 0; i < device->memory_props.memoryTypeCount; i++)
-    if ((bits & (1u << i)) &&
-        (device->memory_props.memoryTypes[i].propertyFlags & want) == want)
-      return (int) i;
-  return -1;
 }
 
 static gboolean
@@ -551,12 +587,16 @@ _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
   CHECK (vkCreateBuffer (device->device, &info, NULL, &buffer->buffer), error);
   vkGetBufferMemoryRequirements (device->device, buffer->buffer, &req);
 
-  /* Host-visible device memory (CPU drivers, integrated GPUs, resizable
-   * BAR) avoids staging copies; otherwise plain device-local memory. */
-  type = find_memory_type (device, req.memoryTypeBits,
-                           VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
-                           VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                           VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  /* Mapped where host reads are cheap (choose_transfers); else plain
+   * device-local memory, or host memory on a device with none. */
+  type = -1;
+  if (!device->staged_transfers)
+    type = find_memory_type (device, req.memoryTypeBits, HOST_CACHED_DEVICE_LOCAL);
+  if (type < 0 && !device->staged_transfers)
+    type = find_memory_type (device, req.memoryTypeBits,
+                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
+                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
   if (type < 0)
     type = find_memory_type (device, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   if (type < 0)
@@ -581,7 +621,8 @@ _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
   device->memory_in_use += req.size;
   device->memory_peak = MAX (device->memory_peak, device->memory_in_use);
 
-  if (device->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+  if (!device->staged_transfers &&
+      (device->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
     CHECK (vkMapMemory (device->device, buffer->memory, 0, VK_WHOLE_SIZE, 0, &buffer->mapped), error);
 
   if (texel_views)
@@ -631,42 +672,126 @@ _inc_buffer_clear (IncDevice *device, IncBuffer *buffer)
   memset (buffer, 0, sizeof *buffer);
 }
 
-/* Copies through a temporary host-visible buffer, for device-local memory. */
+/* The staging buffer: host memory, host-cached where the device offers
+ * it (host reads of it run at memory speed), kept between transfers. */
+static void
+staging_clear (IncDevice *device)
+{
+  IncBuffer *staging = &device->staging;
+
+  if (staging->buffer)
+    vkDestroyBuffer (device->device, staging->buffer, NULL);
+  if (staging->memory)
+    vkFreeMemory (device->device, staging->memory, NULL);
+  memset (staging, 0, sizeof *staging);
+}
+
+static gboolean
+staging_init (IncDevice *device, VkDeviceSize size, GError **error)
+{
+  IncBuffer *staging = &device->staging;
+  VkMemoryRequirements req;
+  int type;
+  VkBufferCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+    .size = size,
+    .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+  };
+
+  CHECK (vkCreateBuffer (device->device, &info, NULL, &staging->buffer), error);
+  vkGetBufferMemoryRequirements (device->device, staging->buffer, &req);
+  type = find_memory_type (device, req.memoryTypeBits,
+                           VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                           VK_MEMORY_PROPERTY_HOST_COHERENT_BIT |
+                           VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+  if (type < 0)
+    type = find_memory_type (device, req.memoryTypeBits,
+                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  if (type < 0)
+    {
+      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
+                   "no host-visible memory for transfers");
+      goto out;
+    }
+  VkMemoryAllocateInfo alloc = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+    .allocationSize = req.size,
+    .memoryTypeIndex = (guint32) type,
+  };
+  CHECK (vkAllocateMemory (device->device, &alloc, NULL, &staging->memory), error);
+  CHECK (vkBindBufferMemory (device->device, staging->buffer, staging->memory, 0), error);
+  CHECK (vkMapMemory (device->device, staging->memory, 0, VK_WHOLE_SIZE, 0, &staging->mapped),
+         error);
+  staging->size = size;
+  return TRUE;
+out:
+  staging_clear (device);
+  return FALSE;
+}
+
+/* At most this much is staged at a time: the weights' upload (87 MB) does
+ * not keep their size in host memory for the device's life. */
+#define STAGING_CHUNK ((VkDeviceSize) 16 << 20)
+
+/* Copies between the host and an unmapped buffer through the staging
+ * buffer, a chunk a submission. Each command buffer begins with a barrier
+ * for the earlier submissions' writes and ends with one for the later
+ * submissions' reads: queue order alone does not make writes visible. */
 static gboolean
 staged_copy (IncDevice *device, IncBuffer *buffer, VkDeviceSize offset,
              void *data, VkDeviceSize size, gboolean upload, GError **error)
 {
-  IncBuffer staging;
-  gboolean ok = FALSE;
-
-  if (!_inc_buffer_init (device, &staging, size, FALSE, error))
-    return FALSE;
-  if (staging.mapped == NULL)
-    {
-      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
-                   "no host-visible memory for transfers");
-      goto done;
-    }
-  if (upload)
-    memcpy (staging.mapped, data, size);
-  if (!_inc_device_begin (device, error))
-    goto done;
-  VkBufferCopy region = {
-    .srcOffset = upload ? 0 : offset,
-    .dstOffset = upload ? offset : 0,
-    .size = size,
+  VkDeviceSize chunk = MIN (size, STAGING_CHUNK);
+  VkMemoryBarrier written = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
   };
-  vkCmdCopyBuffer (device->command_buffer,
-                   upload ? staging.buffer : buffer->buffer,
-                   upload ? buffer->buffer : staging.buffer, 1, &region);
-  if (!_inc_device_submit (device, error))
-    goto done;
-  if (!upload)
-    memcpy (data, staging.mapped, size);
-  ok = TRUE;
-done:
-  _inc_buffer_clear (device, &staging);
-  return ok;
+  VkMemoryBarrier copied = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                     VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+  };
+
+  if (size == 0)
+    return TRUE;
+  if (device->staging.size < chunk)
+    {
+      staging_clear (device);
+      if (!staging_init (device, chunk, error))
+        return FALSE;
+    }
+  for (VkDeviceSize done = 0; done < size; done += chunk)
+    {
+      VkDeviceSize n = MIN (chunk, size - done);
+      VkBufferCopy region = {
+        .srcOffset = upload ? 0 : offset + done,
+        .dstOffset = upload ? offset + done : 0,
+        .size = n,
+      };
+
+      if (upload)
+        memcpy (device->staging.mapped, (const char *) data + done, n);
+      if (!_inc_device_begin (device, error))
+        return FALSE;
+      vkCmdPipelineBarrier (device->command_buffer,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &written, 0, NULL, 0, NULL);
+      vkCmdCopyBuffer (device->command_buffer,
+                       upload ? device->staging.buffer : buffer->buffer,
+                       upload ? buffer->buffer : device->staging.buffer, 1, &region);
+      vkCmdPipelineBarrier (device->command_buffer, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            0, 1, &copied, 0, NULL, 0, NULL);
+      if (!_inc_device_submit (device, error))
+        return FALSE;
+      if (!upload)
+        memcpy ((char *) data + done, device->staging.mapped, n);
+    }
+  return TRUE;
 }
 
 gboolean

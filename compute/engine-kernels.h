@@ -15,5 +15,9 @@ gboolean    inc_device_half_weights (IncDevice *device);
 /* TRUE when shaders store 8 floats at a time where they can (64-bit
  * integers; $INCEPTIONIST_WIDE_STORES=0 at open turns it off). */
 gboolean    inc_device_wide_stores  (IncDevice *device);
+/* TRUE when buffers stay unmapped and host copies go through a staging
+ * buffer: on devices without host-cached device-local memory, or with
+ * $INCEPTIONIST_STAGED_TRANSFERS=1 at open. */
+gboolean    inc_device_staged_transfers (IncDevice *device);
 
 G_END_DECLS

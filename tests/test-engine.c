@@ -110,12 +110,13 @@ typedef struct {
   gboolean half;        /* fp16 weights */
   gboolean vec4_stores; /* INCEPTIONIST_WIDE_STORES=0 */
   gboolean narrow;      /* INCEPTIONIST_COL2IM=0: conv_narrow.comp */
+  gboolean staged;      /* INCEPTIONIST_STAGED_TRANSFERS=1 */
 } Case;
 
 /* Devices by kernel, weight format and store width, kept for the whole
  * run: opening one builds its pipelines, and each pipeline's first
  * dispatch compiles it, about a second and a half per case otherwise. */
-static GHashTable *devices;  /* "kernel/half/vec4" -> IncDevice */
+static GHashTable *devices;  /* "kernel/half/vec4/staged" -> IncDevice */
 
 /* The device with the case's kernel and weight format (checking that they
  * are what runs), borrowed from `devices`. */
@@ -124,7 +125,8 @@ open_variant (const Case *tc)
 {
   g_autoptr (GError) error = NULL;
   IncDevice *device;
-  g_autofree char *key = g_strdup_printf ("%s/%d/%d", tc->kernel, tc->half, tc->vec4_stores);
+  g_autofree char *key = g_strdup_printf ("%s/%d/%d/%d", tc->kernel, tc->half, tc->vec4_stores,
+                                          tc->staged);
 
   /* Read when the case builds its network: kept for the whole case. */
   if (tc->narrow)
@@ -141,7 +143,10 @@ open_variant (const Case *tc)
   g_setenv ("INCEPTIONIST_FP16_WEIGHTS", tc->half ? "1" : "0", TRUE);
   if (tc->vec4_stores)
     g_setenv ("INCEPTIONIST_WIDE_STORES", "0", TRUE);
+  if (tc->staged)
+    g_setenv ("INCEPTIONIST_STAGED_TRANSFERS", "1", TRUE);
   device = inc_device_open (-1, &error);
+  g_unsetenv ("INCEPTIONIST_STAGED_TRANSFERS");
   g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
   g_unsetenv ("INCEPTIONIST_FP16_WEIGHTS");
   g_unsetenv ("INCEPTIONIST_WIDE_STORES");
@@ -162,6 +167,8 @@ open_variant (const Case *tc)
   g_assert_cmpint (inc_device_half_weights (device), ==, tc->half);
   if (tc->vec4_stores)
     g_assert_false (inc_device_wide_stores (device));
+  if (tc->staged)
+    g_assert_true (inc_device_staged_transfers (device));
   g_hash_table_insert (devices, g_steal_pointer (&key), device);
   return device;
 }
@@ -578,6 +585,18 @@ test_variant_choice (void)
   g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
   g_clear_error (&error);
 
+  /* Host-cached device memory (lavapipe's) is mapped; the switch is
+   * checked like the others. */
+  if (inc_device_is_cpu (device))
+    g_assert_false (inc_device_staged_transfers (device));
+  g_setenv ("INCEPTIONIST_STAGED_TRANSFERS", "yes", TRUE);
+  other = inc_device_open (-1, &error);
+  g_unsetenv ("INCEPTIONIST_STAGED_TRANSFERS");
+  g_assert_null (other);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "must be 0 or 1"));
+  g_clear_error (&error);
+
   g_setenv ("INCEPTIONIST_WIDE_STORES", "2", TRUE);
   other = inc_device_open (-1, &error);
   g_unsetenv ("INCEPTIONIST_WIDE_STORES");
@@ -600,8 +619,11 @@ main (int argc, char **argv)
   static const int sizes[][2] = { { 7, 5 }, { 23, 17 }, { 12, 31 } };
   /* gemm-vec4-stores: gemm with INCEPTIONIST_WIDE_STORES=0; gemm-narrow:
    * gemm with the backward pass into the 3-channel input on conv_narrow
-   * instead of col2im (INCEPTIONIST_COL2IM=0). */
-  static const char *kernels[] = { "naive", "gemm", "gemm-vec4-stores", "gemm-narrow", "tiled" };
+   * instead of col2im (INCEPTIONIST_COL2IM=0); gemm-staged: gemm with every
+   * upload and download through the staging buffer, as on discrete GPUs
+   * (INCEPTIONIST_STAGED_TRANSFERS=1). */
+  static const char *kernels[] = { "naive", "gemm", "gemm-vec4-stores", "gemm-narrow",
+                                   "gemm-staged", "tiled" };
   static Case cases[G_N_ELEMENTS (sizes) * G_N_ELEMENTS (kernels) * 2];
   guint n = 0;
   int status;
@@ -614,8 +636,10 @@ main (int argc, char **argv)
           Case *c = &cases[n++];
           gboolean vec4_stores = g_str_has_suffix (kernels[k], "-vec4-stores");
           gboolean narrow = g_str_has_suffix (kernels[k], "-narrow");
-          *c = (Case) { sizes[s][0], sizes[s][1], vec4_stores || narrow ? "gemm" : kernels[k], half,
-                        vec4_stores, narrow };
+          gboolean staged = g_str_has_suffix (kernels[k], "-staged");
+          *c = (Case) { sizes[s][0], sizes[s][1],
+                        vec4_stores || narrow || staged ? "gemm" : kernels[k], half,
+                        vec4_stores, narrow, staged };
           g_autofree char *variant = g_strdup_printf ("%s%s/%dx%d", kernels[k], half ? "-fp16" : "",
                                                       c->h, c->w);
           g_autofree char *fwd = g_strconcat ("/engine/forward/", variant, NULL);

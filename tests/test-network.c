@@ -2,7 +2,8 @@
  * backward, against an independent implementation (PyTorch with Keras'
  * unfused batch normalisation, tests/data/README.md), at 147 x 147 and at
  * 120 x 200, with the device's own convolution kernel and with the naive
- * and the tiled (GPU) ones. Needs the default model
+ * and the tiled (GPU) ones, and with every transfer staged (as on discrete
+ * GPUs: the weights' upload then runs in several chunks). Needs the default model
  * (scripts/fetch-model.sh). */
 #include <math.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 typedef struct {
   const char *size;     /* "147x147" */
   const char *kernel;   /* "auto" (the device's choice), "naive", "tiled" */
+  gboolean    staged;   /* INCEPTIONIST_STAGED_TRANSFERS=1 */
 } Case;
 
 static IncDevice *
@@ -24,8 +26,13 @@ open_device (const Case *tc)
 
   if (strcmp (tc->kernel, "tiled") == 0)
     g_setenv ("INCEPTIONIST_CONV_KERNEL", tc->kernel, TRUE);
+  if (tc->staged)
+    g_setenv ("INCEPTIONIST_STAGED_TRANSFERS", "1", TRUE);
   device = test_open_device (strcmp (tc->kernel, "naive") == 0);
   g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
+  g_unsetenv ("INCEPTIONIST_STAGED_TRANSFERS");
+  if (device != NULL && tc->staged)
+    g_assert_true (inc_device_staged_transfers (device));
   if (device != NULL && strcmp (tc->kernel, "auto") != 0)
     g_assert_cmpstr (inc_device_conv_kernel (device), ==, tc->kernel);
   return device;
@@ -163,15 +170,17 @@ int
 main (int argc, char **argv)
 {
   static const Case cases[] = {
-    { "147x147", "auto" }, { "120x200", "auto" }, { "120x200", "naive" },
-    { "120x200", "tiled" },
+    { "147x147", "auto", FALSE }, { "120x200", "auto", FALSE }, { "120x200", "naive", FALSE },
+    { "120x200", "tiled", FALSE }, { "120x200", "auto", TRUE },
   };
 
   g_test_init (&argc, &argv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/network/inception-v3/%s/%s",
-                                               cases[i].kernel, cases[i].size);
+      g_autofree char *path = g_strdup_printf ("/network/inception-v3/%s%s/%s",
+                                               cases[i].kernel,
+                                               cases[i].staged ? "-staged" : "",
+                                               cases[i].size);
       g_test_add_data_func (path, &cases[i], test_network);
     }
   return g_test_run ();
