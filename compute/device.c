@@ -564,51 +564,32 @@ out:
   return FALSE;
 }
 
-gboolean
-_inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
-                  gboolean texel_views, GError **error)
+/* Creates buffer->buffer and binds it to new memory of the first type in
+ * `prefs` (property sets, ending with 0) that the buffer accepts. Returns
+ * that type, or -1 (error set; the caller clears the buffer). */
+static int
+create_bound (IncDevice *device, IncBuffer *buffer, VkDeviceSize size, VkBufferUsageFlags usage,
+              const VkMemoryPropertyFlags *prefs, GError **error)
 {
   VkMemoryRequirements req;
-  int type;
-
-  memset (buffer, 0, sizeof *buffer);
-  size = MAX (size, 16);
-  /* Texel views address whole 16-byte texels. */
-  size = (size + 15) & ~(VkDeviceSize) 15;
+  int type = -1;
   VkBufferCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
     .size = size,
-    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-             VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
-             VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
-             VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .usage = usage,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
   };
+
   CHECK (vkCreateBuffer (device->device, &info, NULL, &buffer->buffer), error);
   vkGetBufferMemoryRequirements (device->device, buffer->buffer, &req);
-
-  /* Mapped where host reads are cheap (choose_transfers); else plain
-   * device-local memory, or host memory on a device with none. */
-  type = -1;
-  if (!device->staged_transfers)
-    type = find_memory_type (device, req.memoryTypeBits, HOST_CACHED_DEVICE_LOCAL);
-  if (type < 0 && !device->staged_transfers)
-    type = find_memory_type (device, req.memoryTypeBits,
-                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
-  if (type < 0)
-    type = find_memory_type (device, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-  if (type < 0)
-    type = find_memory_type (device, req.memoryTypeBits,
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  for (; *prefs != 0 && type < 0; prefs++)
+    type = find_memory_type (device, req.memoryTypeBits, *prefs);
   if (type < 0)
     {
       g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
                    "no usable memory type for a %" G_GUINT64_FORMAT "-byte buffer",
                    (guint64) size);
-      goto out;
+      return -1;
     }
   VkMemoryAllocateInfo alloc = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
@@ -618,7 +599,42 @@ _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
   CHECK (vkAllocateMemory (device->device, &alloc, NULL, &buffer->memory), error);
   CHECK (vkBindBufferMemory (device->device, buffer->buffer, buffer->memory, 0), error);
   buffer->size = req.size;
-  device->memory_in_use += req.size;
+  return type;
+out:
+  return -1;
+}
+
+gboolean
+_inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
+                  gboolean texel_views, GError **error)
+{
+  /* Mapped where host reads are cheap (choose_transfers); else plain
+   * device-local memory, or host memory on a device with none. */
+  static const VkMemoryPropertyFlags mapped[] = {
+    HOST_CACHED_DEVICE_LOCAL,
+    VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+      VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+    VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+    0,
+  };
+  /* The same without the two host-visible device-local kinds. */
+  const VkMemoryPropertyFlags *prefs = device->staged_transfers ? mapped + 2 : mapped;
+  int type;
+
+  memset (buffer, 0, sizeof *buffer);
+  size = MAX (size, 16);
+  /* Texel views address whole 16-byte texels. */
+  size = (size + 15) & ~(VkDeviceSize) 15;
+  type = create_bound (device, buffer, size,
+                       VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                       VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                       VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
+                       VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                       prefs, error);
+  if (type < 0)
+    goto out;
+  device->memory_in_use += buffer->size;
   device->memory_peak = MAX (device->memory_peak, device->memory_in_use);
 
   if (!device->staged_transfers &&
@@ -689,42 +705,20 @@ staging_clear (IncDevice *device)
 static gboolean
 staging_init (IncDevice *device, VkDeviceSize size, GError **error)
 {
+  static const VkMemoryPropertyFlags host[] = {
+    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT |
+      VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
+    VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+    0,
+  };
   IncBuffer *staging = &device->staging;
-  VkMemoryRequirements req;
-  int type;
-  VkBufferCreateInfo info = {
-    .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-    .size = size,
-    .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-    .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
-  };
 
-  CHECK (vkCreateBuffer (device->device, &info, NULL, &staging->buffer), error);
-  vkGetBufferMemoryRequirements (device->device, staging->buffer, &req);
-  type = find_memory_type (device, req.memoryTypeBits,
-                           VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                           VK_MEMORY_PROPERTY_HOST_COHERENT_BIT |
-                           VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
-  if (type < 0)
-    type = find_memory_type (device, req.memoryTypeBits,
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                             VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
-  if (type < 0)
-    {
-      g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
-                   "no host-visible memory for transfers");
-      goto out;
-    }
-  VkMemoryAllocateInfo alloc = {
-    .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-    .allocationSize = req.size,
-    .memoryTypeIndex = (guint32) type,
-  };
-  CHECK (vkAllocateMemory (device->device, &alloc, NULL, &staging->memory), error);
-  CHECK (vkBindBufferMemory (device->device, staging->buffer, staging->memory, 0), error);
+  if (create_bound (device, staging, size,
+                    VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                    host, error) < 0)
+    goto out;
   CHECK (vkMapMemory (device->device, staging->memory, 0, VK_WHOLE_SIZE, 0, &staging->mapped),
          error);
-  staging->size = size;
   return TRUE;
 out:
   staging_clear (device);

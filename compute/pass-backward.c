@@ -397,6 +397,19 @@ record_all_backward (IncPass *pass, const IncObjective *objective, const Term *t
   record_backward (pass, active, overwrite);
 }
 
+/* The backward pass and `after` recorded into the open command buffer,
+ * then submitted. */
+static gboolean
+record_backward_and_submit (IncPass *pass, const IncObjective *objective, const Term *terms,
+                            const gboolean *active, IncPassRecordFn after, gpointer data,
+                            GError **error)
+{
+  record_all_backward (pass, objective, terms, active);
+  if (after != NULL)
+    after (data);
+  return _inc_device_submit (pass->device, error);
+}
+
 static void
 free_seeds (Term *terms, guint n_terms)
 {
@@ -422,12 +435,8 @@ _inc_pass_backward_then (IncPass *pass, const IncObjective *objective, double *v
   if (!resolve_terms (pass, objective, terms, active, error) ||
       !read_value (pass, objective, terms, &total, error) ||
       !upload_seeds (pass, terms, objective->n_terms, error) ||
-      !_inc_device_begin (pass->device, error))
-    goto out;
-  record_all_backward (pass, objective, terms, active);
-  if (after != NULL)
-    after (data);
-  if (!_inc_device_submit (pass->device, error))
+      !_inc_device_begin (pass->device, error) ||
+      !record_backward_and_submit (pass, objective, terms, active, after, data, error))
     goto out;
   if (value != NULL)
     *value = total;
@@ -464,12 +473,8 @@ _inc_pass_step_with (IncPass *pass, const IncObjective *objective, double *value
   terms = g_new0 (Term, objective->n_terms);
   active = g_new0 (gboolean, pass->n_nodes);
   if (!resolve_terms (pass, objective, terms, active, error) ||
-      !_inc_pass_begin_forward (pass, before, data, error))
-    return FALSE;
-  record_all_backward (pass, objective, terms, active);
-  if (after != NULL)
-    after (data);
-  if (!_inc_device_submit (pass->device, error))
+      !_inc_pass_begin_forward (pass, before, data, error) ||
+      !record_backward_and_submit (pass, objective, terms, active, after, data, error))
     return FALSE;
   pass->forward_done = TRUE;
   if (!read_value (pass, objective, terms, &total, error))

@@ -556,11 +556,27 @@ test_half_rounding (void)
 
 /* $INCEPTIONIST_CONV_KERNEL and $INCEPTIONIST_FP16_WEIGHTS: bad values are
  * refused with a message; INCEPTIONIST_NAIVE_KERNELS still means naive. */
+/* With $name=value the device does not open: an invalid-input error,
+ * whose message holds `says` where given. */
+static void
+assert_open_refused (const char *name, const char *value, const char *says)
+{
+  g_autoptr (GError) error = NULL;
+  IncDevice *device;
+
+  g_setenv (name, value, TRUE);
+  device = inc_device_open (-1, &error);
+  g_unsetenv (name);
+  g_assert_null (device);
+  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
+  if (says != NULL)
+    g_assert_nonnull (strstr (error->message, says));
+}
+
 static void
 test_variant_choice (void)
 {
   g_autoptr (IncDevice) device = test_open_device (FALSE);
-  g_autoptr (GError) error = NULL;
   IncDevice *other;
 
   if (device == NULL)
@@ -570,40 +586,14 @@ test_variant_choice (void)
     g_assert_cmpstr (inc_device_conv_kernel (device), !=, "tiled");
   g_assert_false (inc_device_half_weights (device));
 
-  g_setenv ("INCEPTIONIST_CONV_KERNEL", "fast", TRUE);
-  other = inc_device_open (-1, &error);
-  g_unsetenv ("INCEPTIONIST_CONV_KERNEL");
-  g_assert_null (other);
-  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "naive, gemm or tiled"));
-  g_clear_error (&error);
-
-  g_setenv ("INCEPTIONIST_FP16_WEIGHTS", "yes", TRUE);
-  other = inc_device_open (-1, &error);
-  g_unsetenv ("INCEPTIONIST_FP16_WEIGHTS");
-  g_assert_null (other);
-  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
-  g_clear_error (&error);
-
+  assert_open_refused ("INCEPTIONIST_CONV_KERNEL", "fast", "naive, gemm or tiled");
+  assert_open_refused ("INCEPTIONIST_FP16_WEIGHTS", "yes", NULL);
   /* Host-cached device memory (lavapipe's) is mapped; the switch is
    * checked like the others. */
   if (inc_device_is_cpu (device))
     g_assert_false (inc_device_staged_transfers (device));
-  g_setenv ("INCEPTIONIST_STAGED_TRANSFERS", "yes", TRUE);
-  other = inc_device_open (-1, &error);
-  g_unsetenv ("INCEPTIONIST_STAGED_TRANSFERS");
-  g_assert_null (other);
-  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "must be 0 or 1"));
-  g_clear_error (&error);
-
-  g_setenv ("INCEPTIONIST_WIDE_STORES", "2", TRUE);
-  other = inc_device_open (-1, &error);
-  g_unsetenv ("INCEPTIONIST_WIDE_STORES");
-  g_assert_null (other);
-  g_assert_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "must be 0 or 1"));
-  g_clear_error (&error);
+  assert_open_refused ("INCEPTIONIST_STAGED_TRANSFERS", "yes", "must be 0 or 1");
+  assert_open_refused ("INCEPTIONIST_WIDE_STORES", "2", "must be 0 or 1");
 
   g_setenv ("INCEPTIONIST_CONV_KERNEL", "tiled", TRUE);
   other = test_open_device (TRUE);
