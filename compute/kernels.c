@@ -53,12 +53,15 @@ record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
   static const IncPipelineId rgb_variants[3] = {
     INC_PIPELINE_CONV_GEMM_RGB, INC_PIPELINE_CONV_GEMM_RGB_VEC4, INC_PIPELINE_CONV_GEMM_RGB_WIDE,
   };
-  guint64 groups = div_up (npix, CONV_GEMM_PIXELS) * (guint64) div_up (cout4, 8);
+  /* The batches' groups run as one grid (conv_gemm.comp). */
+  guint64 groups = div_up (npix, CONV_GEMM_PIXELS) * (guint64) div_up (cout4, 8) * batches;
+  IncConvParams p = *params;
 
+  p.batches = (gint32) batches;
   _inc_dispatch (device, rgb_in ? rgb_variants[out] : variants[vec4_in][masked][out],
                  &(IncBindings) { .src = src, .weights = weights, .dst = dst, .aux = mask,
                                   .vec4 = vec4_in || rgb_in },
-                 params, sizeof *params, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), batches);
+                 &p, sizeof p, div_up (groups, CONV_GEMM_GROUPS_PER_WORKGROUP), 1);
 }
 
 void

@@ -26,9 +26,9 @@ layout(push_constant) uniform ConvParams {
   // real input values instead of multiplying zeros.
   int out_step, phase_y, phase_x, tap_y0, tap_x0, tap_step;
   // Batched products (conv_gemm only; the Winograd convolution's 12 to 64):
-  // workgroup z = batch b reads at in_off + b * batch_in, writes at
+  // batch b of `batches` reads at in_off + b * batch_in, writes at
   // out_off + b * batch_out, with weights from w_off + b * batch_w.
-  int batch_in, batch_out, batch_w;
+  int batch_in, batch_out, batch_w, batches;
   int groups_x;  // workgroups along x, to flatten 2D dispatches
 } p;
 

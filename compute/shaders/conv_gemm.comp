@@ -119,7 +119,6 @@ void main ()
 {
   uint lane = gl_SubgroupInvocationID & 7u;
   uint base_lane = gl_SubgroupInvocationID & ~7u;
-  int group = int(flat_group_id () * 16u + (gl_LocalInvocationID.x >> 3));
   int cout4 = (p.cout + 3) / 4;
   int cblocks = (cout4 + 7) / 8;
   // This dispatch covers the phase grid: ph x pw outputs.
@@ -127,14 +126,18 @@ void main ()
   int pw = (p.out_w - p.phase_x + p.out_step - 1) / p.out_step;
   int npix = ph * pw;
   int pblocks = (npix + PIXELS - 1) / PIXELS;
-  ivec2 block = div_mod (group, cblocks);
+  // The groups of all batches in one run, batch-major: a batch's few
+  // groups (a Winograd product of a small image) do not leave the rest of
+  // a workgroup idle, which lavapipe runs all the same.
+  int group = int(flat_group_id () * 16u + (gl_LocalInvocationID.x >> 3));
+  int batch = group / (pblocks * cblocks);
+  // The 8 lanes of a group share it, so they leave together.
+  if (batch >= max (p.batches, 1))
+    return;
+  ivec2 block = div_mod (group - batch * pblocks * cblocks, cblocks);
   int pb = block.x;
   int cb = block.y;
-  // The 8 lanes of a group share pb, so they leave together.
-  if (pb >= pblocks)
-    return;
 
-  int batch = int(gl_WorkGroupID.z);
   int in_off = p.in_off + batch * p.batch_in;
   int out_off = p.out_off + batch * p.batch_out;
   int w_off = p.w_off + batch * p.batch_w;
