@@ -74,6 +74,35 @@ copy_graph (const IncModel *model)
   return copy;
 }
 
+/* Every form of every kernel into `packed`, at the offsets laid out. */
+static void
+pack_weights (IncNetwork *network, const IncModel *model, float *packed)
+{
+  for (guint i = 0; i < model->n_nodes; i++)
+    {
+      const IncNode *n = &model->nodes[i];
+      const IncNodeWeights *o = &network->offsets[i];
+      const float *kernel = model->weights + n->weight_offset;
+
+      if (n->op != INC_OP_CONV)
+        continue;
+      _inc_pack_forward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->forward * 4);
+      _inc_pack_bias (kernel + (gsize) n->kh * n->kw * n->cin * n->cout, n->cout,
+                      packed + (gsize) o->bias * 4);
+      _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
+      if (o->winograd_forward >= 0)
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE, _inc_winograd_form (n, FALSE),
+                                    packed + (gsize) o->winograd_forward * 4);
+      if (o->winograd_backward >= 0)
+        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE, _inc_winograd_form (n, TRUE),
+                                    packed + (gsize) o->winograd_backward * 4);
+      if (o->col2im_backward >= 0)
+        _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,
+                                  packed + (gsize) o->col2im_backward * 4);
+    }
+  _inc_siblings_pack (network, model, packed);
+}
+
 IncNetwork *
 inc_network_new (IncDevice *device, const IncModel *model, GError **error)
 {
@@ -140,41 +169,28 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
     }
   total = _inc_siblings_layout (network, total);
 
-  g_autofree float *packed = g_try_new (float, MAX (total, 4));
+  total = MAX (total, 4);
+  if (!_inc_buffer_init_weights (device, &network->weights, total / 4, error))
+    return NULL;
+  /* Mapped fp32 weights (lavapipe, integrated GPUs) are packed in place:
+   * a host copy of them would be a second pass over some 400 MB, and a
+   * second set of fresh pages, at every start. */
+  if (network->weights.mapped != NULL && !device->half_weights)
+    {
+      pack_weights (network, model, network->weights.mapped);
+      return g_steal_pointer (&network);
+    }
+  g_autofree float *packed = g_try_new (float, total);
   if (packed == NULL)
     {
       g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_OUT_OF_HOST_MEMORY,
                    "out of memory packing the model's weights");
       return NULL;
     }
-  for (guint i = 0; i < model->n_nodes; i++)
-    {
-      const IncNode *n = &model->nodes[i];
-      const IncNodeWeights *o = &network->offsets[i];
-      const float *kernel = model->weights + n->weight_offset;
-
-      if (n->op != INC_OP_CONV)
-        continue;
-      _inc_pack_forward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->forward * 4);
-      _inc_pack_bias (kernel + (gsize) n->kh * n->kw * n->cin * n->cout, n->cout,
-                      packed + (gsize) o->bias * 4);
-      _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
-      if (o->winograd_forward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE, _inc_winograd_form (n, FALSE),
-                                    packed + (gsize) o->winograd_forward * 4);
-      if (o->winograd_backward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE, _inc_winograd_form (n, TRUE),
-                                    packed + (gsize) o->winograd_backward * 4);
-      if (o->col2im_backward >= 0)
-        _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,
-                                  packed + (gsize) o->col2im_backward * 4);
-    }
-  _inc_siblings_pack (network, model, packed);
-  total = MAX (total, 4);
+  pack_weights (network, model, packed);
   if (device->half_weights)
     pack_half (packed, total);
-  if (!_inc_buffer_init_weights (device, &network->weights, total / 4, error) ||
-      !_inc_buffer_upload (device, &network->weights, 0, packed,
+  if (!_inc_buffer_upload (device, &network->weights, 0, packed,
                            total * (device->half_weights ? 2 : 4), error))
     return NULL;
   return g_steal_pointer (&network);

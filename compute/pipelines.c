@@ -189,6 +189,73 @@ out:
   return ok;
 }
 
+/* Whether the device runs pipeline id at all. */
+static gboolean
+wanted (IncDevice *device, int id)
+{
+  int needs = shaders[id].needs;
+
+  return !(((needs & NEEDS_GEMM) && !device->use_gemm) ||
+           ((needs & NEEDS_WIDE) && !(device->wide_stores && device->use_gemm)) ||
+           ((needs & NEEDS_TILED) && !device->use_tiled));
+}
+
+/* Every step-th pipeline from first, built on one thread. */
+typedef struct {
+  IncDevice *device;
+  int        first, step;
+  GError    *error;
+} PipelineShare;
+
+static gpointer
+build_share (gpointer data)
+{
+  PipelineShare *share = data;
+
+  for (int id = share->first; id < INC_N_PIPELINES && share->error == NULL; id += share->step)
+    if (wanted (share->device, id))
+      create_pipeline (share->device, id, &share->error);
+  return NULL;
+}
+
+/* The pipelines, built on as many threads as there are processors (up to
+ * 8): on lavapipe each is an LLVM compile, and together they took 1.5 to
+ * 2 s of a start on one core. Pipeline creation is free-threaded in
+ * Vulkan, and each thread writes its own entries of device->pipelines. */
+static gboolean
+build_pipelines (IncDevice *device, GError **error)
+{
+  int n = CLAMP ((int) g_get_num_processors (), 1, 8);
+  PipelineShare shares[8];
+  GThread *threads[8] = { NULL };
+  gboolean ok = TRUE;
+
+  for (int k = 0; k < n; k++)
+    shares[k] = (PipelineShare) { device, k, n, NULL };
+  /* A thread that cannot start leaves its share to this one. */
+  for (int k = 1; k < n; k++)
+    threads[k] = g_thread_try_new ("inc-pipelines", build_share, &shares[k], NULL);
+  build_share (&shares[0]);
+  for (int k = 1; k < n; k++)
+    {
+      if (threads[k] != NULL)
+        g_thread_join (threads[k]);
+      else
+        build_share (&shares[k]);
+    }
+  for (int k = 0; k < n; k++)
+    {
+      if (shares[k].error != NULL && ok)
+        {
+          g_propagate_error (error, shares[k].error);
+          ok = FALSE;
+        }
+      else
+        g_clear_error (&shares[k].error);
+    }
+  return ok;
+}
+
 gboolean
 _inc_pipelines_init (IncDevice *device, GError **error)
 {
@@ -221,17 +288,7 @@ _inc_pipelines_init (IncDevice *device, GError **error)
     .pPushConstantRanges = &range,
   };
   CHECK (vkCreatePipelineLayout (device->device, &layout_info, NULL, &device->pipeline_layout), error);
-  for (int i = 0; i < INC_N_PIPELINES; i++)
-    {
-      int needs = shaders[i].needs;
-      if (((needs & NEEDS_GEMM) && !device->use_gemm) ||
-          ((needs & NEEDS_WIDE) && !(device->wide_stores && device->use_gemm)) ||
-          ((needs & NEEDS_TILED) && !device->use_tiled))
-        continue;
-      if (!create_pipeline (device, i, error))
-        return FALSE;
-    }
-  return TRUE;
+  return build_pipelines (device, error);
 out:
   return FALSE;
 }
