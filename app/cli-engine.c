@@ -338,13 +338,14 @@ print_profile_table (IncDevice *device, gboolean by_layer, int steps)
     total += ((IncProfileEntry *) g_ptr_array_index (entries, i))->seconds;
   printf ("# profile per %s, per step (device time %.3f s)\n", by_layer ? "layer" : "kind",
           total / steps);
-  printf ("# %-28s %10s %6s %10s %8s\n", "name", "ms/step", "share", "GFLOP/step", "GFLOPS");
+  printf ("# %-28s %10s %6s %10s %8s %10s\n", "name", "ms/step", "share", "GFLOP/step", "GFLOPS",
+          "dispatches");
   for (guint i = 0; i < entries->len; i++)
     {
       IncProfileEntry *e = g_ptr_array_index (entries, i);
-      printf ("  %-28s %10.2f %5.1f%% %10.3f %8.2f\n", e->name, 1e3 * e->seconds / steps,
+      printf ("  %-28s %10.2f %5.1f%% %10.3f %8.2f %10.1f\n", e->name, 1e3 * e->seconds / steps,
               100.0 * e->seconds / MAX (total, 1e-12), e->gflop / steps,
-              e->seconds > 0 ? e->gflop / e->seconds : 0.0);
+              e->seconds > 0 ? e->gflop / e->seconds : 0.0, (double) e->dispatches / steps);
     }
 }
 

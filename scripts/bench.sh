@@ -166,12 +166,12 @@ if [ -n "$profile" ]; then
     --size "$size" --layers "$layers" --steps "$steps" --model-dir "$model_dir" \
     --device "$peer_device"
   echo "size $size, layers $layers, $steps steps: ms a step per kind"
-  # Ours: '  NAME  ms share% GFLOP GFLOPS' in the per-kind table; the peer:
+  # Ours: '  NAME  ms share% GFLOP GFLOPS dispatches' in the per-kind table; the peer:
   # '  NAME  ms share%'. Names have spaces: the numbers are the last fields.
   awk 'FNR == 1 { side++ }
        /^# profile per layer/ { done[side] = 1 }
        /^  / && !done[side] {
-         n = side == 1 ? NF - 4 : NF - 2
+         n = side == 1 ? NF - 5 : NF - 2
          name = $1; for (i = 2; i <= n; i++) name = name " " $i
          if (!(name in seen)) { seen[name] = 1; order[++count] = name }
          ms[side, name] = $(n + 1)
