@@ -11,7 +11,8 @@ typedef struct {
   gint32 kh, kw, stride, up, pad_t, pad_l;
   gint32 w_off, bias_off, flags;
   gint32 out_step, phase_y, phase_x, tap_y0, tap_x0, tap_step;  /* set by _inc_record_conv */
-  gint32 batch_in, batch_out, batch_w, batches;  /* set by _inc_record_conv_batched */
+  gint32 batch_in, batch_out, batch_w;  /* _inc_record_conv_batched only */
+  gint32 batches;                       /* set when a conv_gemm is recorded */
   gint32 groups_x;
 } IncConvParams;
 
