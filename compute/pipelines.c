@@ -219,7 +219,7 @@ build_share (gpointer data)
 }
 
 /* The pipelines, built on as many threads as there are processors (up to
- * 8): on lavapipe each is an LLVM compile, and together they took 1.5 to
+ * 8): on lavapipe each is an LLVM compile, and together they took 1.6 to
  * 2 s of a start on one core. Pipeline creation is free-threaded in
  * Vulkan, and each thread writes its own entries of device->pipelines. */
 static gboolean
