@@ -173,7 +173,7 @@ inc_network_new (IncDevice *device, const IncModel *model, GError **error)
   if (!_inc_buffer_init_weights (device, &network->weights, total / 4, error))
     return NULL;
   /* Mapped fp32 weights (lavapipe, integrated GPUs) are packed in place:
-   * a host copy of them would be a second pass over about 440 MB, and a
+   * a host copy of them would be a second pass over about 430 MiB, and a
    * second set of fresh pages, at every start. */
   if (network->weights.mapped != NULL && !device->half_weights)
     {
