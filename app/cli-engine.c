@@ -416,7 +416,7 @@ inc_cli_bench (int argc, char **argv)
           inc_device_staged_transfers (device) ? "staged" : "mapped");
   if (profile && !inc_device_set_profiling (device, TRUE, &error))
     goto fail;
-  /* Step 0 warms the pipelines (the JIT compiles at first dispatch). */
+  /* Step 0 warms up: first dispatches, and the pass's memory first touched. */
   for (int s = 0; s <= steps; s++)
     {
       gint64 t0 = g_get_monotonic_time ();

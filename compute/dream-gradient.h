@@ -11,8 +11,8 @@ G_BEGIN_DECLS
  * thread. */
 IncGradientSource *inc_engine_gradient_source_new (IncNetwork *network);
 /* Runs one whole step (forward, backward, Laplacian normalisation, masked
- * update) on a small image, so that every pipeline is compiled (lavapipe
- * compiles each at its first dispatch, 60-400 ms each): call it while
+ * update) on a small image, so that every pipeline has been dispatched
+ * once (a first dispatch costs more than later ones): call it while
  * loading, so the first real step is not the slow one. */
 gboolean           inc_engine_gradient_source_warm_up (IncGradientSource *source,
                                                        GError           **error);

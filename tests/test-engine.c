@@ -113,9 +113,9 @@ typedef struct {
   gboolean staged;      /* INCEPTIONIST_STAGED_TRANSFERS=1 */
 } Case;
 
-/* Devices by kernel, weight format and store width, kept for the whole
- * run: opening one builds its pipelines, and each pipeline's first
- * dispatch compiles it, about a second and a half per case otherwise. */
+/* Devices by kernel, weight format, store width and transfers, kept for
+ * the whole run: opening one compiles its pipelines, 1 to 2 s per case
+ * otherwise. */
 static GHashTable *devices;  /* "kernel/half/vec4/staged" -> IncDevice */
 
 /* The device with the case's kernel and weight format (checking that they
@@ -554,8 +554,6 @@ test_half_rounding (void)
       }
 }
 
-/* $INCEPTIONIST_CONV_KERNEL and $INCEPTIONIST_FP16_WEIGHTS: bad values are
- * refused with a message; INCEPTIONIST_NAIVE_KERNELS still means naive. */
 /* With $name=value the device does not open: an invalid-input error,
  * whose message holds `says` where given. */
 static void
@@ -573,6 +571,9 @@ assert_open_refused (const char *name, const char *value, const char *says)
     g_assert_nonnull (strstr (error->message, says));
 }
 
+/* $INCEPTIONIST_CONV_KERNEL, _FP16_WEIGHTS, _STAGED_TRANSFERS and
+ * _WIDE_STORES: bad values are refused with a message;
+ * INCEPTIONIST_NAIVE_KERNELS still means naive. */
 static void
 test_variant_choice (void)
 {
