@@ -270,6 +270,7 @@ typedef struct {
   GMainLoop         *loop;
   gboolean           tty;
   gint64             started;
+  gint64             octave_started;  /* when the last octave ended */
   IncImage          *result;
   GError            *error;
   gint               done;      /* atomic */
@@ -299,6 +300,16 @@ on_progress (const IncDreamProgress *p, gpointer user_data)
   else
     fprintf (stderr, "octave %d/%d step %d/%d loss %.6g eta %ds\n",
              p->octave, p->n_octaves, p->step, p->n_steps, p->loss, eta_s);
+  /* Each octave's time, its resize and set-up included: where a recipe's
+   * time goes (scripts/bench.sh --preset compares it with the peer's). */
+  if (p->step == p->n_steps)
+    {
+      gint64 now = g_get_monotonic_time ();
+      fprintf (stderr, "%soctave %d/%d done: %dx%d, %d steps, %.3f s\n", job->tty ? "\r\033[K" : "",
+               p->octave, p->n_octaves, p->width, p->height, p->n_steps,
+               (now - job->octave_started) / 1e6);
+      job->octave_started = now;
+    }
   fflush (stderr);
 }
 
@@ -433,6 +444,7 @@ inc_cli_dream (int argc, char **argv)
     .recipe = recipe, .source = source, .mask = mask, .gradients = gradients,
     .cancellable = cancellable, .loop = loop, .tty = isatty (STDERR_FILENO),
     .started = g_get_monotonic_time (),
+    .octave_started = g_get_monotonic_time (),
   };
   guint sigint = g_unix_signal_add (SIGINT, on_sigint, &job);
   GThread *thread = g_thread_new ("dream", dream_thread, &job);

@@ -328,6 +328,13 @@ update_image (float *image, const float *grad, gsize n, float step)
     image[i] = CLAMP (image[i] + step * (float) (grad[i] / (std + 1e-8)), -1.0f, 1.0f);
 }
 
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
 static void
 print_profile_table (IncDevice *device, gboolean by_layer, int steps)
 {
@@ -368,11 +375,13 @@ inc_cli_bench (int argc, char **argv)
   IncLayerTerm *terms = NULL;
   guint n_terms = 0;
   char *layers = NULL, *model_path = NULL;
-  int size = 512, steps = 3, device_index = -1, status = 0;
+  int size = 512, height = 0, steps = 3, device_index = -1, status = 0;
   gboolean profile = FALSE;
   double value = 0.0, total = 0.0;
+  g_autofree double *times = NULL;
   GOptionEntry entries[] = {
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (default 512)", "N" },
+    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Image height, if not --size", "N" },
     { "layers", 0, 0, G_OPTION_ARG_STRING, &layers, "Layers", "mixed3,mixed5" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Timed steps (default 3)", "N" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "PATH" },
@@ -383,9 +392,11 @@ inc_cli_bench (int argc, char **argv)
 
   if (!parse_options ("- time forward + backward + update steps", entries, &argc, &argv, &status))
     return status;
-  if (size < 16 || size > 8192 || steps < 1 || steps > 10000)
+  if (height == 0)
+    height = size;
+  if (size < 16 || size > 8192 || height < 16 || height > 8192 || steps < 1 || steps > 10000)
     {
-      g_printerr ("inceptionist-cli: --size must be 16..8192 and --steps 1..10000\n");
+      g_printerr ("inceptionist-cli: --size and --height must be 16..8192 and --steps 1..10000\n");
       return INC_EXIT_BAD_INPUT;
     }
   terms = parse_layers (layers, &n_terms, &error);
@@ -393,20 +404,21 @@ inc_cli_bench (int argc, char **argv)
     return inc_cli_fail (error);
   names = term_names (terms, n_terms);
   IncObjective objective = { .kind = INC_OBJECTIVE_MEAN, .terms = terms, .n_terms = n_terms };
-  gsize n = (gsize) size * size * 3;
+  int width = size;
+  gsize n = (gsize) width * height * 3;
 
   /* A fixed, smooth test pattern: the timing does not depend on content,
    * but a real-looking input keeps ReLU sparsity realistic. */
   image = g_new (float, n);
   grad = g_new (float, n);
-  for (int y = 0; y < size; y++)
-    for (int x = 0; x < size; x++)
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
       for (int c = 0; c < 3; c++)
-        image[((gsize) y * size + x) * 3 + c] =
+        image[((gsize) y * width + x) * 3 + c] =
           0.8f * sinf (0.05f * x * (c + 1) + 0.03f * y) * cosf (0.02f * y * (3 - c));
 
   if (!inc_cli_open_engine (device_index, model_path, &device, &network, &error) ||
-      (pass = inc_pass_new (network, size, size, names, &error)) == NULL)
+      (pass = inc_pass_new (network, height, width, names, &error)) == NULL)
     goto fail;
 
   printf ("device=%s\n", inc_device_name (device));
@@ -416,6 +428,7 @@ inc_cli_bench (int argc, char **argv)
           inc_device_staged_transfers (device) ? "staged" : "mapped");
   if (profile && !inc_device_set_profiling (device, TRUE, &error))
     goto fail;
+  times = g_new (double, steps);
   /* Step 0 warms up: first dispatches, and the pass's memory first touched. */
   for (int s = 0; s <= steps; s++)
     {
@@ -429,14 +442,22 @@ inc_cli_bench (int argc, char **argv)
       printf ("step %d%s: %.3f s, objective %.6f\n", s, s == 0 ? " (warm-up)" : "", dt, value);
       fflush (stdout);
       if (s > 0)
-        total += dt;
+        {
+          times[s - 1] = dt;
+          total += dt;
+        }
       else
         inc_device_reset_profile (device);  /* leave the JIT warm-up out */
     }
   if (profile)
     print_profile (device, steps);
   printf ("device_memory_peak_mb=%.1f\n", inc_device_memory_peak (device) / 1048576.0);
-  printf ("seconds_per_step=%.4f\n", total / steps);
+  /* The median, as the PyTorch peer reports (scripts/reference/torch_bench.py):
+   * on a noisy machine one slow step moves a mean, not a median. */
+  qsort (times, steps, sizeof (double), compare_doubles);
+  printf ("seconds_mean=%.4f\n", total / steps);
+  printf ("seconds_per_step=%.4f\n",
+          steps % 2 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2);
   free_terms (terms, n_terms);
   return INC_EXIT_OK;
 

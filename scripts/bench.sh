@@ -1,8 +1,8 @@
 #!/bin/sh
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
 # Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--rounds N]
-#                         [--preset tf-tutorial] [--profile]
-#                         [--peer-device cpu|cuda]
+#                         [--preset tf-tutorial [--octave-steps N]]
+#                         [--profile] [--peer-device cpu|cuda]
 # BUILD_DIR defaults to build. The PyTorch side finds the model in
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
@@ -12,7 +12,9 @@
 # --preset tf-tutorial instead times the whole tf-tutorial recipe on
 # data/sample.jpg (5 octaves x 100 steps; four runs, many minutes): ours
 # and the PyTorch peer's, each with the recipe's 512-px tiles (32-px halo,
-# random roll per step) and untiled (--tile 0, no roll).
+# random roll per step) and untiled (--tile 0, no roll), then each
+# octave's seconds on both sides. --octave-steps N runs N steps an octave
+# instead of the recipe's 100: a shorter check.
 # --profile instead prints the step's time per kind of layer on both sides
 # (ours from Vulkan timestamps, the peer's from torch.profiler), side by
 # side: where the gap is.
@@ -26,6 +28,7 @@ root=$(dirname "$here")
 build=
 model_dir=
 preset=
+octave_steps=
 profile=
 size=512
 layers=mixed3,mixed5
@@ -44,6 +47,9 @@ while [ $# -gt 0 ]; do
     --preset) [ $# -ge 2 ] || die "--preset needs a name"
               preset=$2; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
+    --octave-steps) [ $# -ge 2 ] || die "--octave-steps needs a count"
+                    octave_steps=$2; shift 2 ;;
+    --octave-steps=*) octave_steps=${1#--octave-steps=}; shift ;;
     --rounds) [ $# -ge 2 ] || die "--rounds needs a count"
               rounds=$2; shift 2 ;;
     --rounds=*) rounds=${1#--rounds=}; shift ;;
@@ -60,6 +66,11 @@ build=${build:-build}
 case $rounds in
   ''|*[!0-9]*|0) die "--rounds needs a positive count, not '$rounds'" ;;
 esac
+case $octave_steps in
+  '') ;;
+  *[!0-9]*|0) die "--octave-steps needs a positive count, not '$octave_steps'" ;;
+esac
+[ -z "$octave_steps" ] || [ -n "$preset" ] || die "--octave-steps goes with --preset"
 case $peer_device in
   cpu|cuda) ;;
   *) die "--peer-device must be cpu or cuda, not '$peer_device'" ;;
@@ -130,21 +141,34 @@ if [ -n "$preset" ]; then
   image=$root/data/sample.jpg
   out=$(mktemp -d) || die "cannot create a temporary directory"
   trap 'rm -f "$log"; rm -rf "$out"' EXIT INT TERM
+  ours_steps='' peer_steps=''
+  if [ -n "$octave_steps" ]; then
+    ours_steps="--steps $octave_steps" peer_steps="--steps-per-octave $octave_steps"
+  fi
+  # Each run's log is kept for the per-octave table.
+  # shellcheck disable=SC2086 # the step options split into words
   tiled=$(time_side "inceptionist (tiles)" \
-            "$cli" dream "$image" -o "$out/tiled.png" --preset "$preset") || exit 1
+            "$cli" dream "$image" -o "$out/tiled.png" --preset "$preset" $ours_steps) || exit 1
+  cp "$log" "$out/ours-tiled.log"
+  # shellcheck disable=SC2086
   untiled=$(time_side "inceptionist (untiled)" \
-              "$cli" dream "$image" -o "$out/untiled.png" --preset "$preset" --tile 0) || exit 1
+              "$cli" dream "$image" -o "$out/untiled.png" --preset "$preset" --tile 0 \
+              $ours_steps) || exit 1
+  cp "$log" "$out/ours-untiled.log"
   # The peer times itself (seconds_total= excludes loading the model).
   torch_total () {
+    # shellcheck disable=SC2086
     run_side seconds_total "pytorch (tile $1)" "$python" \
       "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
-      --model-dir "$model_dir" --tile "$1" --device "$peer_device"
+      --model-dir "$model_dir" --tile "$1" --device "$peer_device" $peer_steps
   }
   # 512: the recipe's tile (core/recipe.c), as our first run uses.
   theirs_tiled=$(torch_total 512) || exit 1
+  cp "$log" "$out/peer-tiled.log"
   theirs=$(torch_total 0) || exit 1
+  cp "$log" "$out/peer-untiled.log"
   echo
-  echo "preset $preset on data/sample.jpg"
+  echo "preset $preset on data/sample.jpg${octave_steps:+, $octave_steps steps an octave}"
   printf '%-24s seconds_total=%s\n' "inceptionist (tiles)" "$tiled"
   printf '%-24s seconds_total=%s\n' "inceptionist (untiled)" "$untiled"
   printf '%-24s seconds_total=%s\n' "pytorch (tiles)" "$theirs_tiled"
@@ -152,6 +176,26 @@ if [ -n "$preset" ]; then
   awk -v a="$tiled" -v u="$untiled" -v bt="$theirs_tiled" -v b="$theirs" 'BEGIN {
     printf "%-24s %.2fx\n", "ratio (tiles)", a / bt
     printf "%-24s %.2fx\n", "ratio (untiled)", u / b }'
+  # Seconds per octave, each side's own lines: ours 'octave K/N done: WxH,
+  # S steps, T s' (from its resize to its last step), the peer's
+  # 'octave +-K: WxH, T tiles, S steps, T s, loss L' (the same span).
+  echo
+  echo "seconds per octave"
+  awk 'FNR == 1 { side++ }
+       side <= 2 && / done: / { n[side]++; t[side, n[side]] = $(NF - 1); size[n[side]] = $4 }
+       side > 2 && /^octave [-+0-9]*: / { n[side]++; t[side, n[side]] = $(NF - 3) }
+       END {
+         printf "%-10s %12s %12s %7s %12s %12s %7s\n", "size", "ours tiles", "peer tiles",
+                "ratio", "ours whole", "peer whole", "ratio"
+         for (k = 1; k <= n[1]; k++) {
+           s = size[k]; sub(/,$/, "", s)
+           # (Parenthesised: a bare > in print arguments is a redirection.)
+           printf "%-10s %12.1f %12.1f %6.2fx %12.1f %12.1f %6.2fx\n", s, t[1, k], t[3, k],
+                  (t[3, k] > 0 ? t[1, k] / t[3, k] : 0), t[2, k], t[4, k],
+                  (t[4, k] > 0 ? t[2, k] / t[4, k] : 0)
+         }
+       }' "$out/ours-tiled.log" "$out/ours-untiled.log" "$out/peer-tiled.log" \
+          "$out/peer-untiled.log"
   exit 0
 fi
 

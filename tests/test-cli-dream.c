@@ -94,6 +94,36 @@ write_photo (const char *name, int w, int h)
   return path;
 }
 
+/* The "octave K/N done: WxH, S steps, T s" lines on standard error: one an
+ * octave, in order, each octave larger than the one before, their seconds
+ * within the run's wall time. */
+static void
+check_octave_lines (const char *err, int n_octaves, int steps, double wall)
+{
+  g_auto (GStrv) lines = g_strsplit (err, "\n", -1);
+  int seen = 0, last_area = 0;
+  double sum = 0.0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      int k, n, w, h, s;
+      double t;
+      if (strstr (lines[i], " done: ") == NULL)
+        continue;
+      g_assert_cmpint (sscanf (lines[i], "octave %d/%d done: %dx%d, %d steps, %lf s",
+                               &k, &n, &w, &h, &s, &t), ==, 6);
+      g_assert_cmpint (k, ==, ++seen);
+      g_assert_cmpint (n, ==, n_octaves);
+      g_assert_cmpint (s, ==, steps);
+      g_assert_cmpint (w * h, >, last_area);
+      last_area = w * h;
+      g_assert_cmpfloat (t, >, 0.0);
+      sum += t;
+    }
+  g_assert_cmpint (seen, ==, n_octaves);
+  g_assert_cmpfloat (sum, <=, wall);
+}
+
 static void
 test_presets (void)
 {
@@ -192,7 +222,11 @@ test_deterministic_and_mask (void)
                            "--tile", "0", "--jitter", "0", NULL };
   const char *args_b[] = { input, "-o", b, "--octaves", "2", "--steps", "2",
                            "--tile", "0", "--jitter", "0", NULL };
-  g_assert_cmpint (run_dream (args_a, NULL), ==, 0);
+  g_autofree char *err_a = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  g_assert_cmpint (run_dream (args_a, &err_a), ==, 0);
+  double wall = (g_get_monotonic_time () - t0) / 1e6;
+  check_octave_lines (err_a, 2, 2, wall);
   g_assert_cmpint (run_dream (args_b, NULL), ==, 0);
   g_assert_true (files_equal (a, b));
 
