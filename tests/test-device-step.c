@@ -9,6 +9,7 @@
  * same recipe and seed, and must agree.  Needs the default model for the
  * second part; skipped without it unless INCEPTIONIST_REQUIRE_MODEL=1. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compute/dream-gradient.h"
@@ -587,6 +588,62 @@ test_prepare (void)
   g_assert_true (memcmp (a->data, b->data, sizeof (float) * 141 * 109 * 3) == 0);
 }
 
+/* The VmFlags of the mapping that holds address `at`, from
+ * /proc/self/smaps; NULL if none does. */
+static char *
+vm_flags_at (guintptr at)
+{
+  g_autofree char *smaps = NULL;
+  gboolean inside = FALSE;
+
+  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      unsigned long start, end;
+      char dash;
+      if (sscanf (lines[i], "%lx%c%lx ", &start, &dash, &end) == 3 && dash == '-')
+        inside = start <= at && at < end;
+      else if (inside && g_str_has_prefix (lines[i], "VmFlags:"))
+        return g_strdup (lines[i]);
+    }
+  return NULL;
+}
+
+/* On a CPU device mapped memory is advised for transparent huge pages
+ * (compute/device.c): the kernel marks the advised range "hg". */
+static void
+test_huge_pages (void)
+{
+  g_autoptr (IncDevice) device = test_open_device (FALSE);
+  g_autoptr (GError) error = NULL;
+
+  if (device == NULL)
+    return;
+  if (!inc_device_is_cpu (device) || device->staged_transfers)
+    {
+      g_test_skip ("huge pages are advised for a CPU device's mapped memory only");
+      return;
+    }
+  if (!g_file_test ("/sys/kernel/mm/transparent_hugepage/enabled", G_FILE_TEST_EXISTS) ||
+      !g_file_test ("/proc/self/smaps", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this kernel has no transparent huge pages");
+      return;
+    }
+  /* 1024 x 1024 x 3 floats: 12 MiB, whole 2 MiB pages inside. */
+  IncStepImage *s = _inc_step_image_new (device, 1024, 1024, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (s->image.mapped);
+  const guintptr huge = 2 << 20;
+  guintptr at = ((guintptr) s->image.mapped + huge - 1) & ~(huge - 1);
+  g_autofree char *flags = vm_flags_at (at);
+  g_test_message ("%s", flags);
+  g_assert_nonnull (flags);
+  g_assert_nonnull (strstr (flags, " hg"));
+  _inc_step_image_free (s);
+}
+
 /* max_loss between the first two steps' losses: the first step is
  * applied, the second measured and not applied, and the octave ends. */
 static void
@@ -678,6 +735,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, c, test_shaders_update);
     }
   g_test_add_func ("/device-step/shaders/tiles", test_shaders_tiles);
+  g_test_add_func ("/device-step/huge-pages", test_huge_pages);
 
   static const StepCase step_cases[] = {
     { "one-tile", 0, INC_NORM_STD, FALSE, FALSE },
