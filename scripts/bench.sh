@@ -10,11 +10,12 @@
 # peer; the ratio is of the two medians, so that on a noisy machine both
 # sides are measured across the same windows.
 # --preset tf-tutorial instead times the whole tf-tutorial recipe on
-# data/sample.jpg (5 octaves x 100 steps; four runs, many minutes): ours
-# and the PyTorch peer's, each with the recipe's 512-px tiles (32-px halo,
-# random roll per step) and untiled (--tile 0, no roll), then each
-# octave's seconds on both sides. --octave-steps N runs N steps an octave
-# instead of the recipe's 100: a shorter check.
+# data/sample.jpg (5 octaves x 100 steps; four runs a round, many
+# minutes; one round unless --rounds says): ours and the PyTorch peer's,
+# each with the recipe's 512-px tiles (32-px halo, random roll per step)
+# and untiled (--tile 0, no roll), then each octave's seconds on both
+# sides. --octave-steps N runs N steps an octave instead of the recipe's
+# 100: a shorter check.
 # --profile instead prints the step's time per kind of layer on both sides
 # (ours from Vulkan timestamps, the peer's from torch.profiler), side by
 # side: where the gap is.
@@ -34,6 +35,7 @@ size=512
 layers=mixed3,mixed5
 steps=5
 rounds=3
+rounds_given=
 peer_device=cpu
 python=${PYTHON:-/usr/bin/python3}
 
@@ -51,13 +53,13 @@ while [ $# -gt 0 ]; do
                     octave_steps=$2; shift 2 ;;
     --octave-steps=*) octave_steps=${1#--octave-steps=}; shift ;;
     --rounds) [ $# -ge 2 ] || die "--rounds needs a count"
-              rounds=$2; shift 2 ;;
-    --rounds=*) rounds=${1#--rounds=}; shift ;;
+              rounds=$2 rounds_given=1; shift 2 ;;
+    --rounds=*) rounds=${1#--rounds=} rounds_given=1; shift ;;
     --profile) profile=1; shift ;;
     --peer-device) [ $# -ge 2 ] || die "--peer-device needs cpu or cuda"
                    peer_device=$2; shift 2 ;;
     --peer-device=*) peer_device=${1#--peer-device=}; shift ;;
-    -h|--help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -137,65 +139,104 @@ time_side () {
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
 }
 
+# The median of the numbers on standard input, one a line.
+median () {
+  sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 if [ -n "$preset" ]; then
   image=$root/data/sample.jpg
   out=$(mktemp -d) || die "cannot create a temporary directory"
   trap 'rm -f "$log"; rm -rf "$out"' EXIT INT TERM
+  [ -n "$rounds_given" ] || rounds=1
   ours_steps='' peer_steps=''
   if [ -n "$octave_steps" ]; then
     ours_steps="--steps $octave_steps" peer_steps="--steps-per-octave $octave_steps"
   fi
-  # Each run's log is kept for the per-octave table.
-  # shellcheck disable=SC2086 # the step options split into words
-  tiled=$(time_side "inceptionist (tiles)" \
-            "$cli" dream "$image" -o "$out/tiled.png" --preset "$preset" $ours_steps) || exit 1
-  cp "$log" "$out/ours-tiled.log"
-  # shellcheck disable=SC2086
-  untiled=$(time_side "inceptionist (untiled)" \
-              "$cli" dream "$image" -o "$out/untiled.png" --preset "$preset" --tile 0 \
-              $ours_steps) || exit 1
-  cp "$log" "$out/ours-untiled.log"
+  # TILE 512 (the recipe's tile, core/recipe.c) or 0 (untiled).
+  ours_total () {
+    # shellcheck disable=SC2086 # the step options split into words
+    time_side "inceptionist (tile $1, round $r)" \
+      "$cli" dream "$image" -o "$out/tile$1.png" --preset "$preset" --tile "$1" $ours_steps
+  }
   # The peer times itself (seconds_total= excludes loading the model).
-  torch_total () {
+  peer_total () {
     # shellcheck disable=SC2086
-    run_side seconds_total "pytorch (tile $1)" "$python" \
+    run_side seconds_total "pytorch (tile $1, round $r)" "$python" \
       "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
       --model-dir "$model_dir" --tile "$1" --device "$peer_device" $peer_steps
   }
-  # 512: the recipe's tile (core/recipe.c), as our first run uses.
-  theirs_tiled=$(torch_total 512) || exit 1
-  cp "$log" "$out/peer-tiled.log"
-  theirs=$(torch_total 0) || exit 1
-  cp "$log" "$out/peer-untiled.log"
+  # A round runs ours and the peer tiled, then both untiled, so that each
+  # ratio compares runs minutes apart. Each run's log is kept, numbered,
+  # for the per-octave table.
+  all_t='' all_pt='' all_u='' all_pu=''
+  r=1
+  while [ "$r" -le "$rounds" ]; do
+    t=$(ours_total 512) || exit 1
+    cp "$log" "$out/$r-1.log"
+    pt=$(peer_total 512) || exit 1
+    cp "$log" "$out/$r-2.log"
+    u=$(ours_total 0) || exit 1
+    cp "$log" "$out/$r-3.log"
+    pu=$(peer_total 0) || exit 1
+    cp "$log" "$out/$r-4.log"
+    all_t="$all_t $t" all_pt="$all_pt $pt" all_u="$all_u $u" all_pu="$all_pu $pu"
+    r=$((r + 1))
+  done
+  tiled=$(echo "$all_t" | tr ' ' '\n' | grep . | median)
+  theirs_tiled=$(echo "$all_pt" | tr ' ' '\n' | grep . | median)
+  untiled=$(echo "$all_u" | tr ' ' '\n' | grep . | median)
+  theirs=$(echo "$all_pu" | tr ' ' '\n' | grep . | median)
   echo
-  echo "preset $preset on data/sample.jpg${octave_steps:+, $octave_steps steps an octave}"
-  printf '%-24s seconds_total=%s\n' "inceptionist (tiles)" "$tiled"
-  printf '%-24s seconds_total=%s\n' "inceptionist (untiled)" "$untiled"
-  printf '%-24s seconds_total=%s\n' "pytorch (tiles)" "$theirs_tiled"
-  printf '%-24s seconds_total=%s\n' "pytorch (untiled)" "$theirs"
+  echo "preset $preset on data/sample.jpg${octave_steps:+, $octave_steps steps an octave}," \
+       "$rounds round(s) (medians)"
+  printf '%-24s seconds_total=%s   (rounds:%s)\n' "inceptionist (tiles)" "$tiled" "$all_t"
+  printf '%-24s seconds_total=%s   (rounds:%s)\n' "inceptionist (untiled)" "$untiled" "$all_u"
+  printf '%-24s seconds_total=%s   (rounds:%s)\n' "pytorch (tiles)" "$theirs_tiled" "$all_pt"
+  printf '%-24s seconds_total=%s   (rounds:%s)\n' "pytorch (untiled)" "$theirs" "$all_pu"
   awk -v a="$tiled" -v u="$untiled" -v bt="$theirs_tiled" -v b="$theirs" 'BEGIN {
     printf "%-24s %.2fx\n", "ratio (tiles)", a / bt
     printf "%-24s %.2fx\n", "ratio (untiled)", u / b }'
   # Seconds per octave, each side's own lines: ours 'octave K/N done: WxH,
   # S steps, T s' (from its resize to its last step), the peer's
   # 'octave +-K: WxH, T tiles, S steps, T s, loss L' (the same span).
+  # Logs R-1 .. R-4 of round R: ours tiled, the peer's, ours untiled, the
+  # peer's; the table shows each octave's median over the rounds.
   echo
-  echo "seconds per octave"
-  awk 'FNR == 1 { side++ }
-       side <= 2 && / done: / { n[side]++; t[side, n[side]] = $(NF - 1); size[n[side]] = $4 }
-       side > 2 && /^octave [-+0-9]*: / { n[side]++; t[side, n[side]] = $(NF - 3) }
+  echo "seconds per octave (medians of $rounds round(s))"
+  files=
+  r=1
+  while [ "$r" -le "$rounds" ]; do
+    files="$files $out/$r-1.log $out/$r-2.log $out/$r-3.log $out/$r-4.log"
+    r=$((r + 1))
+  done
+  # shellcheck disable=SC2086 # the file names have no spaces (mktemp -d)
+  awk 'function med(side, k,    i, j, n, v, x) {
+         n = 0
+         for (i = 1; i <= rounds; i++)
+           if ((side, k, i) in t) {
+             x = t[side, k, i]
+             for (j = n; j > 0 && v[j] > x; j--) v[j + 1] = v[j]
+             v[j + 1] = x; n++
+           }
+         if (n == 0) return 0
+         return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+       }
+       FNR == 1 { f++; side = (f - 1) % 4 + 1; round = int((f - 1) / 4) + 1; k = 0 }
+       side % 2 == 1 && / done: / { t[side, ++k, round] = $(NF - 1); size[k] = $4; if (k > n) n = k }
+       side % 2 == 0 && /^octave [-+0-9]*: / { t[side, ++k, round] = $(NF - 3) }
        END {
          printf "%-10s %12s %12s %7s %12s %12s %7s\n", "size", "ours tiles", "peer tiles",
                 "ratio", "ours whole", "peer whole", "ratio"
-         for (k = 1; k <= n[1]; k++) {
+         for (k = 1; k <= n; k++) {
            s = size[k]; sub(/,$/, "", s)
+           a = med(1, k); b = med(2, k); c = med(3, k); d = med(4, k)
            # (Parenthesised: a bare > in print arguments is a redirection.)
-           printf "%-10s %12.1f %12.1f %6.2fx %12.1f %12.1f %6.2fx\n", s, t[1, k], t[3, k],
-                  (t[3, k] > 0 ? t[1, k] / t[3, k] : 0), t[2, k], t[4, k],
-                  (t[4, k] > 0 ? t[2, k] / t[4, k] : 0)
+           printf "%-10s %12.1f %12.1f %6.2fx %12.1f %12.1f %6.2fx\n", s, a, b,
+                  (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0)
          }
-       }' "$out/ours-tiled.log" "$out/ours-untiled.log" "$out/peer-tiled.log" \
-          "$out/peer-untiled.log"
+       }' rounds="$rounds" $files
   exit 0
 fi
 
@@ -234,12 +275,6 @@ if [ -n "$profile" ]; then
     sed "s|^$ours_log:|inceptionist: |; s|^$log:|pytorch: |"
   exit 0
 fi
-
-# The median of the numbers on standard input, one a line.
-median () {
-  sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 all_ours=
 all_theirs=
