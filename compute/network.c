@@ -74,31 +74,74 @@ copy_graph (const IncModel *model)
   return copy;
 }
 
-/* Every form of every kernel into `packed`, at the offsets laid out. */
+/* Every form of convolution i's kernel into `packed`, at its offsets. */
+static void
+pack_node (IncNetwork *network, const IncModel *model, guint i, float *packed)
+{
+  const IncNode *n = &model->nodes[i];
+  const IncNodeWeights *o = &network->offsets[i];
+  const float *kernel = model->weights + n->weight_offset;
+
+  if (n->op != INC_OP_CONV)
+    return;
+  _inc_pack_forward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->forward * 4);
+  _inc_pack_bias (kernel + (gsize) n->kh * n->kw * n->cin * n->cout, n->cout,
+                  packed + (gsize) o->bias * 4);
+  _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
+  if (o->winograd_forward >= 0)
+    _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE, _inc_winograd_form (n, FALSE),
+                                packed + (gsize) o->winograd_forward * 4);
+  if (o->winograd_backward >= 0)
+    _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE, _inc_winograd_form (n, TRUE),
+                                packed + (gsize) o->winograd_backward * 4);
+  if (o->col2im_backward >= 0)
+    _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,
+                              packed + (gsize) o->col2im_backward * 4);
+}
+
+typedef struct {
+  IncNetwork     *network;
+  const IncModel *model;
+  float          *packed;
+  guint           first, step;  /* nodes first, first + step, ... */
+} PackShare;
+
+static gpointer
+pack_share (gpointer data)
+{
+  const PackShare *share = data;
+
+  for (guint i = share->first; i < share->model->n_nodes; i += share->step)
+    pack_node (share->network, share->model, i, share->packed);
+  return NULL;
+}
+
+#define MAX_PACK_THREADS 8
+
+/* Every form of every kernel into `packed`, at the offsets laid out, on
+ * as many threads as there are processors (up to MAX_PACK_THREADS): the
+ * Winograd kernels' transforms and the first touch of about 430 MiB are
+ * a large part of a start on lavapipe. Each convolution's forms have
+ * regions of their own, so the threads never write the same memory. */
 static void
 pack_weights (IncNetwork *network, const IncModel *model, float *packed)
 {
-  for (guint i = 0; i < model->n_nodes; i++)
-    {
-      const IncNode *n = &model->nodes[i];
-      const IncNodeWeights *o = &network->offsets[i];
-      const float *kernel = model->weights + n->weight_offset;
+  guint n = CLAMP (g_get_num_processors (), 1, MAX_PACK_THREADS);
+  PackShare shares[MAX_PACK_THREADS];
+  GThread *threads[MAX_PACK_THREADS] = { NULL };
 
-      if (n->op != INC_OP_CONV)
-        continue;
-      _inc_pack_forward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->forward * 4);
-      _inc_pack_bias (kernel + (gsize) n->kh * n->kw * n->cin * n->cout, n->cout,
-                      packed + (gsize) o->bias * 4);
-      _inc_pack_backward_weights (kernel, n->kh, n->kw, n->cin, n->cout, packed + (gsize) o->backward * 4);
-      if (o->winograd_forward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, FALSE, _inc_winograd_form (n, FALSE),
-                                    packed + (gsize) o->winograd_forward * 4);
-      if (o->winograd_backward >= 0)
-        _inc_pack_winograd_weights (kernel, n->cin, n->cout, TRUE, _inc_winograd_form (n, TRUE),
-                                    packed + (gsize) o->winograd_backward * 4);
-      if (o->col2im_backward >= 0)
-        _inc_pack_col2im_weights (kernel, n->kh, n->kw, n->cin, n->cout,
-                                  packed + (gsize) o->col2im_backward * 4);
+  for (guint k = 0; k < n; k++)
+    shares[k] = (PackShare) { network, model, packed, k, n };
+  /* A thread that cannot start leaves its share to this one. */
+  for (guint k = 1; k < n; k++)
+    threads[k] = g_thread_try_new ("inc-pack", pack_share, &shares[k], NULL);
+  pack_share (&shares[0]);
+  for (guint k = 1; k < n; k++)
+    {
+      if (threads[k] != NULL)
+        g_thread_join (threads[k]);
+      else
+        pack_share (&shares[k]);
     }
   _inc_siblings_pack (network, model, packed);
 }
