@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "compute/network-private.h"
+#include "compute/threads.h"
 
 /* IEEE binary16 bits of f, rounded to nearest even: subnormals kept,
  * overflow to infinity, NaN stays NaN. */
@@ -116,33 +117,20 @@ pack_share (gpointer data)
   return NULL;
 }
 
-#define MAX_PACK_THREADS 8
-
 /* Every form of every kernel into `packed`, at the offsets laid out, on
- * as many threads as there are processors (up to MAX_PACK_THREADS): the
- * Winograd kernels' transforms and the first touch of about 430 MiB are
- * a large part of a start on lavapipe. Each convolution's forms have
- * regions of their own, so the threads never write the same memory. */
+ * one thread per processor (threads.h): the Winograd kernels' transforms
+ * and the first touch of about 430 MiB are a large part of a start on
+ * lavapipe. Each convolution's forms have regions of their own, so the
+ * threads never write the same memory. */
 static void
 pack_weights (IncNetwork *network, const IncModel *model, float *packed)
 {
-  guint n = CLAMP (g_get_num_processors (), 1, MAX_PACK_THREADS);
-  PackShare shares[MAX_PACK_THREADS];
-  GThread *threads[MAX_PACK_THREADS] = { NULL };
+  guint n = _inc_share_count ();
+  PackShare shares[INC_MAX_SHARES];
 
   for (guint k = 0; k < n; k++)
     shares[k] = (PackShare) { network, model, packed, k, n };
-  /* A thread that cannot start leaves its share to this one. */
-  for (guint k = 1; k < n; k++)
-    threads[k] = g_thread_try_new ("inc-pack", pack_share, &shares[k], NULL);
-  pack_share (&shares[0]);
-  for (guint k = 1; k < n; k++)
-    {
-      if (threads[k] != NULL)
-        g_thread_join (threads[k]);
-      else
-        pack_share (&shares[k]);
-    }
+  _inc_run_shares ("inc-pack", pack_share, shares, sizeof shares[0], n);
   _inc_siblings_pack (network, model, packed);
 }
 

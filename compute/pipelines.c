@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compute/device-private.h"
+#include "compute/threads.h"
 
 #include "shaders/conv_naive.spv.h"
 #include "shaders/conv_gemm.spv.h"
@@ -219,33 +220,20 @@ build_share (gpointer data)
   return NULL;
 }
 
-#define MAX_BUILD_THREADS 8
-
-/* The pipelines, built on as many threads as there are processors (up to
- * MAX_BUILD_THREADS): on lavapipe they took 1.6 to 2 s of a start on one
- * thread, 0.95 to 1.06 s on two. Pipeline creation is free-threaded in
- * Vulkan, and each thread writes its own entries of device->pipelines. */
+/* The pipelines, built on one thread per processor (threads.h): on
+ * lavapipe they took 1.6 to 2 s of a start on one thread, 0.95 to 1.06 s
+ * on two. Pipeline creation is free-threaded in Vulkan, and each thread
+ * writes its own entries of device->pipelines. */
 static gboolean
 build_pipelines (IncDevice *device, GError **error)
 {
-  int n = CLAMP ((int) g_get_num_processors (), 1, MAX_BUILD_THREADS);
-  PipelineShare shares[MAX_BUILD_THREADS];
-  GThread *threads[MAX_BUILD_THREADS] = { NULL };
+  int n = (int) _inc_share_count ();
+  PipelineShare shares[INC_MAX_SHARES];
   gboolean ok = TRUE;
 
   for (int k = 0; k < n; k++)
     shares[k] = (PipelineShare) { device, k, n, NULL };
-  /* A thread that cannot start leaves its share to this one. */
-  for (int k = 1; k < n; k++)
-    threads[k] = g_thread_try_new ("inc-pipelines", build_share, &shares[k], NULL);
-  build_share (&shares[0]);
-  for (int k = 1; k < n; k++)
-    {
-      if (threads[k] != NULL)
-        g_thread_join (threads[k]);
-      else
-        build_share (&shares[k]);
-    }
+  _inc_run_shares ("inc-pipelines", build_share, shares, sizeof shares[0], (guint) n);
   for (int k = 0; k < n; k++)
     {
       if (shares[k].error != NULL && ok)
