@@ -380,8 +380,8 @@ inc_cli_bench (int argc, char **argv)
   double value = 0.0, total = 0.0;
   g_autofree double *times = NULL;
   GOptionEntry entries[] = {
-    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (default 512)", "N" },
-    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Image height, if not --size", "N" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image width, and height unless --height, in pixels (default 512)", "N" },
+    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Image height in pixels (default: --size)", "N" },
     { "layers", 0, 0, G_OPTION_ARG_STRING, &layers, "Layers", "mixed3,mixed5" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Timed steps (default 3)", "N" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "PATH" },
