@@ -444,8 +444,8 @@ inc_cli_dream (int argc, char **argv)
     .recipe = recipe, .source = source, .mask = mask, .gradients = gradients,
     .cancellable = cancellable, .loop = loop, .tty = isatty (STDERR_FILENO),
     .started = g_get_monotonic_time (),
-    .octave_started = g_get_monotonic_time (),
   };
+  job.octave_started = job.started;
   guint sigint = g_unix_signal_add (SIGINT, on_sigint, &job);
   GThread *thread = g_thread_new ("dream", dream_thread, &job);
 

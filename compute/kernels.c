@@ -18,11 +18,11 @@ div_up (guint64 a, guint64 b)
   return (guint32) ((a + b - 1) / b);
 }
 
-/* One conv_gemm dispatch over the grid of params' phase (npix outputs),
- * `batches` times along workgroup z: the variant with or without the ReLU
- * mask on its reads, with whole-texel reads (VEC4_IN) and stores
- * (VEC4_OUT, or WIDE_OUT with 8 floats a store) where the input and output
- * views allow them. */
+/* One conv_gemm dispatch over the grid of params' phase (npix outputs)
+ * for each of `batches` products, their groups batch-major in one grid:
+ * the variant with or without the ReLU mask on its reads, with
+ * whole-texel reads (VEC4_IN) and stores (VEC4_OUT, or WIDE_OUT with 8
+ * floats a store) where the input and output views allow them. */
 static void
 record_gemm (IncDevice *device, const IncBuffer *src, const IncBuffer *weights,
              const IncBuffer *dst, const IncBuffer *mask, const IncConvParams *params,

@@ -139,9 +139,9 @@ time_side () {
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# The median of the numbers on standard input, one a line.
+# The median of the numbers in $1, separated by spaces.
 median () {
-  sort -g | awk '{ v[NR] = $1 } END {
+  for v in $1; do echo "$v"; done | sort -g | awk '{ v[NR] = $1 } END {
     if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
@@ -184,10 +184,10 @@ if [ -n "$preset" ]; then
     all_t="$all_t $t" all_pt="$all_pt $pt" all_u="$all_u $u" all_pu="$all_pu $pu"
     r=$((r + 1))
   done
-  tiled=$(echo "$all_t" | tr ' ' '\n' | grep . | median)
-  theirs_tiled=$(echo "$all_pt" | tr ' ' '\n' | grep . | median)
-  untiled=$(echo "$all_u" | tr ' ' '\n' | grep . | median)
-  theirs=$(echo "$all_pu" | tr ' ' '\n' | grep . | median)
+  tiled=$(median "$all_t")
+  theirs_tiled=$(median "$all_pt")
+  untiled=$(median "$all_u")
+  theirs=$(median "$all_pu")
   echo
   echo "preset $preset on data/sample.jpg${octave_steps:+, $octave_steps steps an octave}," \
        "$rounds round(s) (medians)"
@@ -292,8 +292,8 @@ while [ "$r" -le "$rounds" ]; do
   per_round="$per_round $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2fx", a / b }')"
   r=$((r + 1))
 done
-ours=$(echo $all_ours | tr ' ' '\n' | median)
-theirs=$(echo $all_theirs | tr ' ' '\n' | median)
+ours=$(median "$all_ours")
+theirs=$(median "$all_theirs")
 
 ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }')
 echo

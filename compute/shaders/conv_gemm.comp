@@ -132,7 +132,7 @@ void main ()
   int group = int(flat_group_id () * 16u + (gl_LocalInvocationID.x >> 3));
   int batch = group / (pblocks * cblocks);
   // The 8 lanes of a group share it, so they leave together.
-  if (batch >= max (p.batches, 1))
+  if (batch >= p.batches)
     return;
   ivec2 block = div_mod (group - batch * pblocks * cblocks, cblocks);
   int pb = block.x;
