@@ -13,9 +13,11 @@
 # data/sample.jpg (5 octaves x 100 steps; four runs a round, many
 # minutes; one round unless --rounds says): ours and the PyTorch peer's,
 # each with the recipe's 512-px tiles (32-px halo, random roll per step)
-# and untiled (--tile 0, no roll), then each octave's seconds on both
-# sides. --octave-steps N runs N steps an octave instead of the recipe's
-# 100: a shorter check.
+# and untiled (--tile 0, no roll); then the ratios of the octaves'
+# seconds (the same span on both sides) and of the whole runs' wall
+# times (our start-up and the peer's, loading the model included), and
+# each octave's seconds on both sides. --octave-steps N runs N steps an
+# octave instead of the recipe's 100: a shorter check.
 # --profile instead prints the step's time per kind of layer on both sides
 # (ours from Vulkan timestamps, the peer's from torch.profiler), side by
 # side: where the gap is.
@@ -59,7 +61,7 @@ while [ $# -gt 0 ]; do
     --peer-device) [ $# -ge 2 ] || die "--peer-device needs cpu or cuda"
                    peer_device=$2; shift 2 ;;
     --peer-device=*) peer_device=${1#--peer-device=}; shift ;;
-    -h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -128,15 +130,31 @@ case $preset in
   *) die "unknown preset $preset (only tf-tutorial has a PyTorch peer)" ;;
 esac
 
+# Seconds since $1 (a `date +%s.%N`), to a tenth.
+since () {
+  awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+}
+
 # Wall-clock seconds of a command, its output shown on stderr.
 time_side () {
   name=$1; shift
   echo "== $name: $*" >&2
   start=$(date +%s.%N)
   run_logged "$name" "$log" "$@"
-  end=$(date +%s.%N)
+  took=$(since "$start")
   tail -n 8 "$log" >&2
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
+  echo "$took"
+}
+
+# The sum of a run's octave seconds, from its log $2: ours (side 1) from
+# 'octave K/N done: WxH, S steps, T s', the peer's (side 2) from
+# 'octave +-K: WxH, T tiles, S steps, T s, loss L'. Both lines span an
+# octave from its resize to its last step, so the sums compare the same
+# work, without either side's start-up.
+octaves_sum () {
+  awk -v side="$1" 'side == 1 && / done: / { s += $(NF - 1) }
+                    side == 2 && /^octave [-+0-9]*: / { s += $(NF - 3) }
+                    END { printf "%.1f", s }' "$2"
 }
 
 # The median of the numbers in $1, separated by spaces.
@@ -169,35 +187,54 @@ if [ -n "$preset" ]; then
   }
   # A round runs ours and the peer tiled, then both untiled, so that each
   # ratio compares runs minutes apart. Each run's log is kept, numbered,
-  # for the per-octave table.
-  all_t='' all_pt='' all_u='' all_pu=''
+  # for the per-octave table. Each run gives two figures: its octaves'
+  # seconds (the same span on both sides) and its whole wall time, from
+  # outside (start-up, loading the model and writing the output too).
+  # The peer's own seconds_total= (its octaves and its last resize) is
+  # shown in its log.
+  oct_t='' oct_pt='' oct_u='' oct_pu='' all_t='' all_pt='' all_u='' all_pu=''
   r=1
   while [ "$r" -le "$rounds" ]; do
     t=$(ours_total 512) || exit 1
     cp "$log" "$out/$r-1.log"
-    pt=$(peer_total 512) || exit 1
+    start=$(date +%s.%N)
+    peer_total 512 >/dev/null || exit 1
+    pt=$(since "$start")
     cp "$log" "$out/$r-2.log"
     u=$(ours_total 0) || exit 1
     cp "$log" "$out/$r-3.log"
-    pu=$(peer_total 0) || exit 1
+    start=$(date +%s.%N)
+    peer_total 0 >/dev/null || exit 1
+    pu=$(since "$start")
     cp "$log" "$out/$r-4.log"
     all_t="$all_t $t" all_pt="$all_pt $pt" all_u="$all_u $u" all_pu="$all_pu $pu"
+    oct_t="$oct_t $(octaves_sum 1 "$out/$r-1.log")"
+    oct_pt="$oct_pt $(octaves_sum 2 "$out/$r-2.log")"
+    oct_u="$oct_u $(octaves_sum 1 "$out/$r-3.log")"
+    oct_pu="$oct_pu $(octaves_sum 2 "$out/$r-4.log")"
     r=$((r + 1))
   done
-  tiled=$(median "$all_t")
-  theirs_tiled=$(median "$all_pt")
-  untiled=$(median "$all_u")
-  theirs=$(median "$all_pu")
   echo
   echo "preset $preset on data/sample.jpg${octave_steps:+, $octave_steps steps an octave}," \
        "$rounds round(s) (medians)"
-  printf '%-24s seconds_total=%s   (rounds:%s)\n' "inceptionist (tiles)" "$tiled" "$all_t"
-  printf '%-24s seconds_total=%s   (rounds:%s)\n' "inceptionist (untiled)" "$untiled" "$all_u"
-  printf '%-24s seconds_total=%s   (rounds:%s)\n' "pytorch (tiles)" "$theirs_tiled" "$all_pt"
-  printf '%-24s seconds_total=%s   (rounds:%s)\n' "pytorch (untiled)" "$theirs" "$all_pu"
-  awk -v a="$tiled" -v u="$untiled" -v bt="$theirs_tiled" -v b="$theirs" 'BEGIN {
-    printf "%-24s %.2fx\n", "ratio (tiles)", a / bt
-    printf "%-24s %.2fx\n", "ratio (untiled)", u / b }'
+  # report TITLE OURS_TILED PEER_TILED OURS_UNTILED PEER_UNTILED: the
+  # four medians of the rounds' figures (each a quoted list), the rounds
+  # and the two ratios.
+  report () {
+    a=$(median "$2") b=$(median "$3") c=$(median "$4") d=$(median "$5")
+    echo "$1"
+    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "inceptionist (tiles)" "$a" "$2"
+    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "pytorch (tiles)" "$b" "$3"
+    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "inceptionist (untiled)" "$c" "$4"
+    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "pytorch (untiled)" "$d" "$5"
+    awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" 'BEGIN {
+      printf "  %-22s %.2fx\n", "ratio (tiles)", a / b
+      printf "  %-22s %.2fx\n", "ratio (untiled)", c / d }'
+  }
+  report "the octaves (each side's own clock, from each octave's resize to its last step):" \
+    "$oct_t" "$oct_pt" "$oct_u" "$oct_pu"
+  report "whole runs (wall clock from outside: start-up, model loading and output too):" \
+    "$all_t" "$all_pt" "$all_u" "$all_pu"
   # Seconds per octave, each side's own lines: ours 'octave K/N done: WxH,
   # S steps, T s' (from its resize to its last step), the peer's
   # 'octave +-K: WxH, T tiles, S steps, T s, loss L' (the same span).
