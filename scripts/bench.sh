@@ -130,20 +130,13 @@ case $preset in
   *) die "unknown preset $preset (only tf-tutorial has a PyTorch peer)" ;;
 esac
 
-# Seconds since $1 (a `date +%s.%N`), to a tenth.
-since () {
-  awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
-}
-
-# Wall-clock seconds of a command, its output shown on stderr.
-time_side () {
+# Runs a command (NAME in messages) with its output in $log, showing the
+# output's end.
+show_side () {
   name=$1; shift
   echo "== $name: $*" >&2
-  start=$(date +%s.%N)
   run_logged "$name" "$log" "$@"
-  took=$(since "$start")
   tail -n 8 "$log" >&2
-  echo "$took"
 }
 
 # The sum of a run's octave seconds, from its log $2: ours (side 1) from
@@ -175,66 +168,66 @@ if [ -n "$preset" ]; then
   # TILE 512 (the recipe's tile, core/recipe.c) or 0 (untiled).
   ours_total () {
     # shellcheck disable=SC2086 # the step options split into words
-    time_side "inceptionist (tile $1, round $r)" \
+    show_side "inceptionist (tile $1, round $r)" \
       "$cli" dream "$image" -o "$out/tile$1.png" --preset "$preset" --tile "$1" $ours_steps
   }
-  # The peer times itself (seconds_total= excludes loading the model).
+  # The peer times itself too (seconds_total=, its octaves and its last
+  # resize), shown in its log.
   peer_total () {
     # shellcheck disable=SC2086
     run_side seconds_total "pytorch (tile $1, round $r)" "$python" \
       "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
       --model-dir "$model_dir" --tile "$1" --device "$peer_device" $peer_steps
   }
+  # The name of run K of a round.
+  run_name () {
+    case $1 in
+      1) echo "inceptionist (tiles)" ;; 2) echo "pytorch (tiles)" ;;
+      3) echo "inceptionist (untiled)" ;; 4) echo "pytorch (untiled)" ;;
+    esac
+  }
+  # timed_run K TILE: run K of the round (odd: ours, even: the peer's).
+  # Each run gives two figures, appended to $out/K.wall and $out/K.oct:
+  # its whole wall time, timed from outside on both sides (start-up,
+  # loading the model and writing the output too), and its octaves'
+  # seconds (the same span on both sides). Its log is kept as
+  # $out/R-K.log for the per-octave table.
+  timed_run () {
+    start=$(date +%s.%N)
+    if [ $(($1 % 2)) -eq 1 ]; then ours_total "$2"; else peer_total "$2" >/dev/null; fi
+    awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf " %.1f", b - a }' >>"$out/$1.wall"
+    cp "$log" "$out/$r-$1.log"
+    printf ' %s' "$(octaves_sum $((2 - $1 % 2)) "$log")" >>"$out/$1.oct"
+  }
   # A round runs ours and the peer tiled, then both untiled, so that each
-  # ratio compares runs minutes apart. Each run's log is kept, numbered,
-  # for the per-octave table. Each run gives two figures: its octaves'
-  # seconds (the same span on both sides) and its whole wall time, from
-  # outside (start-up, loading the model and writing the output too).
-  # The peer's own seconds_total= (its octaves and its last resize) is
-  # shown in its log.
-  oct_t='' oct_pt='' oct_u='' oct_pu='' all_t='' all_pt='' all_u='' all_pu=''
+  # ratio compares runs minutes apart.
   r=1
   while [ "$r" -le "$rounds" ]; do
-    t=$(ours_total 512) || exit 1
-    cp "$log" "$out/$r-1.log"
-    start=$(date +%s.%N)
-    peer_total 512 >/dev/null || exit 1
-    pt=$(since "$start")
-    cp "$log" "$out/$r-2.log"
-    u=$(ours_total 0) || exit 1
-    cp "$log" "$out/$r-3.log"
-    start=$(date +%s.%N)
-    peer_total 0 >/dev/null || exit 1
-    pu=$(since "$start")
-    cp "$log" "$out/$r-4.log"
-    all_t="$all_t $t" all_pt="$all_pt $pt" all_u="$all_u $u" all_pu="$all_pu $pu"
-    oct_t="$oct_t $(octaves_sum 1 "$out/$r-1.log")"
-    oct_pt="$oct_pt $(octaves_sum 2 "$out/$r-2.log")"
-    oct_u="$oct_u $(octaves_sum 1 "$out/$r-3.log")"
-    oct_pu="$oct_pu $(octaves_sum 2 "$out/$r-4.log")"
+    timed_run 1 512
+    timed_run 2 512
+    timed_run 3 0
+    timed_run 4 0
     r=$((r + 1))
   done
   echo
   echo "preset $preset on data/sample.jpg${octave_steps:+, $octave_steps steps an octave}," \
        "$rounds round(s) (medians)"
-  # report TITLE OURS_TILED PEER_TILED OURS_UNTILED PEER_UNTILED: the
-  # four medians of the rounds' figures (each a quoted list), the rounds
-  # and the two ratios.
+  # report TITLE EXT: the rounds' figures in $out/1.EXT .. 4.EXT, their
+  # medians and the two ratios.
   report () {
-    a=$(median "$2") b=$(median "$3") c=$(median "$4") d=$(median "$5")
     echo "$1"
-    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "inceptionist (tiles)" "$a" "$2"
-    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "pytorch (tiles)" "$b" "$3"
-    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "inceptionist (untiled)" "$c" "$4"
-    printf '  %-22s seconds_total=%s   (rounds:%s)\n' "pytorch (untiled)" "$d" "$5"
-    awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" 'BEGIN {
-      printf "  %-22s %.2fx\n", "ratio (tiles)", a / b
-      printf "  %-22s %.2fx\n", "ratio (untiled)", c / d }'
+    medians=
+    for k in 1 2 3 4; do
+      all=$(cat "$out/$k.$2")
+      m=$(median "$all")
+      medians="$medians $m"
+      printf '  %-22s seconds_total=%s   (rounds:%s)\n' "$(run_name $k)" "$m" "$all"
+    done
+    echo "$medians" | awk '{ printf "  %-22s %.2fx\n  %-22s %.2fx\n",
+                                    "ratio (tiles)", $1 / $2, "ratio (untiled)", $3 / $4 }'
   }
-  report "the octaves (each side's own clock, from each octave's resize to its last step):" \
-    "$oct_t" "$oct_pt" "$oct_u" "$oct_pu"
-  report "whole runs (wall clock from outside: start-up, model loading and output too):" \
-    "$all_t" "$all_pt" "$all_u" "$all_pu"
+  report "the octaves (each side's own clock, from each octave's resize to its last step):" oct
+  report "whole runs (wall clock from outside: start-up, model loading and output too):" wall
   # Seconds per octave, each side's own lines: ours 'octave K/N done: WxH,
   # S steps, T s' (from its resize to its last step), the peer's
   # 'octave +-K: WxH, T tiles, S steps, T s, loss L' (the same span).
