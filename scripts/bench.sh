@@ -139,15 +139,15 @@ show_side () {
   tail -n 8 "$log" >&2
 }
 
-# The sum of a run's octave seconds, from its log $2: ours (side 1) from
-# 'octave K/N done: WxH, S steps, T s', the peer's (side 2) from
-# 'octave +-K: WxH, T tiles, S steps, T s, loss L'. Both lines span an
-# octave from its resize to its last step, so the sums compare the same
-# work, without either side's start-up.
-octaves_sum () {
-  awk -v side="$1" 'side == 1 && / done: / { s += $(NF - 1) }
-                    side == 2 && /^octave [-+0-9]*: / { s += $(NF - 3) }
-                    END { printf "%.1f", s }' "$2"
+# octave_lines SIDE LOG: one line 'WxH SECONDS' an octave, from a run's
+# log: ours (side 1) prints 'octave K/N done: WxH, S steps, T s', the
+# peer (side 2) 'octave +-K: WxH, T tiles, S steps, T s, loss L'. Both
+# span an octave from its resize to its last step, so the two sides'
+# seconds cover the same work, without either side's start-up.
+octave_lines () {
+  awk -v side="$1" 'side == 1 && / done: / { s = $4; t = $(NF - 1) }
+                    side == 2 && /^octave [-+0-9]*: / { s = $3; t = $(NF - 3) }
+                    t != "" { sub(/,$/, "", s); print s, t; t = "" }' "$2"
 }
 
 # The median of the numbers in $1, separated by spaces.
@@ -166,16 +166,14 @@ if [ -n "$preset" ]; then
     ours_steps="--steps $octave_steps" peer_steps="--steps-per-octave $octave_steps"
   fi
   # TILE 512 (the recipe's tile, core/recipe.c) or 0 (untiled).
-  ours_total () {
+  ours_run () {
     # shellcheck disable=SC2086 # the step options split into words
     show_side "inceptionist (tile $1, round $r)" \
       "$cli" dream "$image" -o "$out/tile$1.png" --preset "$preset" --tile "$1" $ours_steps
   }
-  # The peer times itself too (seconds_total=, its octaves and its last
-  # resize), shown in its log.
-  peer_total () {
+  peer_run () {
     # shellcheck disable=SC2086
-    run_side seconds_total "pytorch (tile $1, round $r)" "$python" \
+    show_side "pytorch (tile $1, round $r)" "$python" \
       "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
       --model-dir "$model_dir" --tile "$1" --device "$peer_device" $peer_steps
   }
@@ -189,15 +187,16 @@ if [ -n "$preset" ]; then
   # timed_run K TILE: run K of the round (odd: ours, even: the peer's).
   # Each run gives two figures, appended to $out/K.wall and $out/K.oct:
   # its whole wall time, timed from outside on both sides (start-up,
-  # loading the model and writing the output too), and its octaves'
-  # seconds (the same span on both sides). Its log is kept as
-  # $out/R-K.log for the per-octave table.
+  # loading the model and writing the output too), and the sum of its
+  # octaves' seconds (the same span on both sides), whose lines are kept
+  # as $out/R-K.octaves for the per-octave table.
   timed_run () {
     start=$(date +%s.%N)
-    if [ $(($1 % 2)) -eq 1 ]; then ours_total "$2"; else peer_total "$2" >/dev/null; fi
+    if [ $(($1 % 2)) -eq 1 ]; then ours_run "$2"; else peer_run "$2"; fi
     awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf " %.1f", b - a }' >>"$out/$1.wall"
-    cp "$log" "$out/$r-$1.log"
-    printf ' %s' "$(octaves_sum $((2 - $1 % 2)) "$log")" >>"$out/$1.oct"
+    octave_lines $((2 - $1 % 2)) "$log" >"$out/$r-$1.octaves"
+    [ -s "$out/$r-$1.octaves" ] || die "$(run_name "$1") printed no octave lines"
+    awk '{ s += $2 } END { printf " %.1f", s }' "$out/$r-$1.octaves" >>"$out/$1.oct"
   }
   # A round runs ours and the peer tiled, then both untiled, so that each
   # ratio compares runs minutes apart.
@@ -228,17 +227,15 @@ if [ -n "$preset" ]; then
   }
   report "the octaves (each side's own clock, from each octave's resize to its last step):" oct
   report "whole runs (wall clock from outside: start-up, model loading and output too):" wall
-  # Seconds per octave, each side's own lines: ours 'octave K/N done: WxH,
-  # S steps, T s' (from its resize to its last step), the peer's
-  # 'octave +-K: WxH, T tiles, S steps, T s, loss L' (the same span).
-  # Logs R-1 .. R-4 of round R: ours tiled, the peer's, ours untiled, the
-  # peer's; the table shows each octave's median over the rounds.
+  # Seconds per octave: files R-1 .. R-4 of round R hold ours tiled, the
+  # peer's, ours untiled and the peer's (octave_lines); the table shows
+  # each octave's median over the rounds.
   echo
   echo "seconds per octave (medians of $rounds round(s))"
   files=
   r=1
   while [ "$r" -le "$rounds" ]; do
-    files="$files $out/$r-1.log $out/$r-2.log $out/$r-3.log $out/$r-4.log"
+    files="$files $out/$r-1.octaves $out/$r-2.octaves $out/$r-3.octaves $out/$r-4.octaves"
     r=$((r + 1))
   done
   # shellcheck disable=SC2086 # the file names have no spaces (mktemp -d)
@@ -253,14 +250,13 @@ if [ -n "$preset" ]; then
          if (n == 0) return 0
          return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
        }
-       FNR == 1 { f++; side = (f - 1) % 4 + 1; round = int((f - 1) / 4) + 1; k = 0 }
-       side % 2 == 1 && / done: / { t[side, ++k, round] = $(NF - 1); size[k] = $4; if (k > n) n = k }
-       side % 2 == 0 && /^octave [-+0-9]*: / { t[side, ++k, round] = $(NF - 3) }
+       FNR == 1 { f++; side = (f - 1) % 4 + 1; round = int((f - 1) / 4) + 1 }
+       { t[side, FNR, round] = $2; size[FNR] = $1; if (FNR > n) n = FNR }
        END {
          printf "%-10s %12s %12s %7s %12s %12s %7s\n", "size", "ours tiles", "peer tiles",
                 "ratio", "ours whole", "peer whole", "ratio"
          for (k = 1; k <= n; k++) {
-           s = size[k]; sub(/,$/, "", s)
+           s = size[k]
            a = med(1, k); b = med(2, k); c = med(3, k); d = med(4, k)
            # (Parenthesised: a bare > in print arguments is a redirection.)
            printf "%-10s %12.1f %12.1f %6.2fx %12.1f %12.1f %6.2fx\n", s, a, b,
