@@ -111,14 +111,21 @@ run_logged () {
   "$@" >"$run_file" 2>&1 || { cat "$run_file" >&2; die "$run_name failed"; }
 }
 
-# run_side KEY NAME COMMAND...: runs the command, shows its output, and
-# prints its last KEY=<number> value (seconds_per_step, or the peer's
-# seconds_total).
-run_side () {
-  key=$1 name=$2; shift 2
+# show_side NAME LINES COMMAND...: runs the command (NAME in messages)
+# with its output in $log, and shows the output's last LINES lines (+1:
+# all of it).
+show_side () {
+  name=$1 lines=$2; shift 2
   echo "== $name: $*" >&2
   run_logged "$name" "$log" "$@"
-  cat "$log" >&2
+  tail -n "$lines" "$log" >&2
+}
+
+# run_side KEY NAME COMMAND...: runs the command, shows all its output,
+# and prints its last KEY=<number> value (seconds_per_step).
+run_side () {
+  key=$1 name=$2; shift 2
+  show_side "$name" +1 "$@"
   found=$(sed -n "s/^$key=\([0-9.eE+-]*\)[[:space:]]*\$/\1/p" "$log" | tail -n 1)
   [ -n "$found" ] || die "$name printed no $key= line"
   echo "$found"
@@ -129,15 +136,6 @@ case $preset in
   tf-tutorial) ;;
   *) die "unknown preset $preset (only tf-tutorial has a PyTorch peer)" ;;
 esac
-
-# Runs a command (NAME in messages) with its output in $log, showing the
-# output's end.
-show_side () {
-  name=$1; shift
-  echo "== $name: $*" >&2
-  run_logged "$name" "$log" "$@"
-  tail -n 8 "$log" >&2
-}
 
 # octave_lines SIDE LOG: one line 'WxH SECONDS' an octave, from a run's
 # log: ours (side 1) prints 'octave K/N done: WxH, S steps, T s', the
@@ -168,12 +166,12 @@ if [ -n "$preset" ]; then
   # TILE 512 (the recipe's tile, core/recipe.c) or 0 (untiled).
   ours_run () {
     # shellcheck disable=SC2086 # the step options split into words
-    show_side "inceptionist (tile $1, round $r)" \
+    show_side "inceptionist (tile $1, round $r)" 8 \
       "$cli" dream "$image" -o "$out/tile$1.png" --preset "$preset" --tile "$1" $ours_steps
   }
   peer_run () {
     # shellcheck disable=SC2086
-    show_side "pytorch (tile $1, round $r)" "$python" \
+    show_side "pytorch (tile $1, round $r)" 8 "$python" \
       "$root/scripts/reference/torch_bench.py" --preset "$preset" --image "$image" \
       --model-dir "$model_dir" --tile "$1" --device "$peer_device" $peer_steps
   }
