@@ -1,14 +1,17 @@
 #!/bin/sh
 # Compare one DeepDream step of inceptionist-cli with the PyTorch peer.
 # Usage: scripts/bench.sh [BUILD_DIR] [--model-dir DIR] [--rounds N]
-#                         [--preset tf-tutorial [--octave-steps N]]
+#                         [--size N] [--preset tf-tutorial [--octave-steps N]]
 #                         [--profile] [--peer-device cpu|cuda]
 # BUILD_DIR defaults to build. The PyTorch side finds the model in
 # --model-dir, $INCEPTIONIST_NSFWJS_DIR or BUILD_DIR/nsfwjs (where
 # scripts/run-tests.sh, or scripts/fetch-model.sh --unpack, puts it).
 # The step is timed in N rounds (default 3), each running ours then the
 # peer; the ratio is of the two medians, so that on a noisy machine both
-# sides are measured across the same windows.
+# sides are measured across the same windows. --size N steps an N x N
+# image instead of 512 x 512 (the step and --profile; at least 75, the
+# smallest InceptionV3 reads): the preset's octaves and tiles are smaller
+# than 512, and the ratio changes with the size.
 # --preset tf-tutorial instead times the whole tf-tutorial recipe on
 # data/sample.jpg (5 octaves x 100 steps; four runs a round, many
 # minutes; one round unless --rounds says): ours and the PyTorch peer's,
@@ -38,6 +41,7 @@ layers=mixed3,mixed5
 steps=5
 rounds=3
 rounds_given=
+size_given=
 peer_device=cpu
 python=${PYTHON:-/usr/bin/python3}
 
@@ -57,11 +61,14 @@ while [ $# -gt 0 ]; do
     --rounds) [ $# -ge 2 ] || die "--rounds needs a count"
               rounds=$2 rounds_given=1; shift 2 ;;
     --rounds=*) rounds=${1#--rounds=} rounds_given=1; shift ;;
+    --size) [ $# -ge 2 ] || die "--size needs a side in pixels"
+            size=$2 size_given=1; shift 2 ;;
+    --size=*) size=${1#--size=} size_given=1; shift ;;
     --profile) profile=1; shift ;;
     --peer-device) [ $# -ge 2 ] || die "--peer-device needs cpu or cuda"
                    peer_device=$2; shift 2 ;;
     --peer-device=*) peer_device=${1#--peer-device=}; shift ;;
-    -h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
@@ -75,6 +82,11 @@ case $octave_steps in
   *[!0-9]*|0) die "--octave-steps needs a positive count, not '$octave_steps'" ;;
 esac
 [ -z "$octave_steps" ] || [ -n "$preset" ] || die "--octave-steps goes with --preset"
+case $size in
+  ''|*[!0-9]*) die "--size needs a side in pixels, not '$size'" ;;
+esac
+[ "$size" -ge 75 ] || die "--size must be at least 75 (InceptionV3's smallest input), not $size"
+[ -z "$size_given" ] || [ -z "$preset" ] || die "--size does not go with --preset (the recipe runs on the sample photo)"
 case $peer_device in
   cpu|cuda) ;;
   *) die "--peer-device must be cpu or cuda, not '$peer_device'" ;;
