@@ -68,7 +68,8 @@ while [ $# -gt 0 ]; do
     --peer-device) [ $# -ge 2 ] || die "--peer-device needs cpu or cuda"
                    peer_device=$2; shift 2 ;;
     --peer-device=*) peer_device=${1#--peer-device=}; shift ;;
-    -h|--help) sed -n '2,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    # The comment at the top, up to its first line of code.
+    -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$build" ] || die "only one BUILD_DIR"; build=$1; shift ;;
   esac
