@@ -134,13 +134,13 @@ show_side () {
   tail -n "$lines" "$log" >&2
 }
 
-# run_side KEY NAME COMMAND...: runs the command, shows all its output,
-# and prints its last KEY=<number> value (seconds_per_step).
+# run_side NAME COMMAND...: runs a step benchmark, shows all its output,
+# and prints its last seconds_per_step=<number> value.
 run_side () {
-  key=$1 name=$2; shift 2
+  name=$1; shift
   show_side "$name" +1 "$@"
-  found=$(sed -n "s/^$key=\([0-9.eE+-]*\)[[:space:]]*\$/\1/p" "$log" | tail -n 1)
-  [ -n "$found" ] || die "$name printed no $key= line"
+  found=$(sed -n "s/^seconds_per_step=\([0-9.eE+-]*\)[[:space:]]*\$/\1/p" "$log" | tail -n 1)
+  [ -n "$found" ] || die "$name printed no seconds_per_step= line"
   echo "$found"
 }
 
@@ -267,10 +267,9 @@ if [ -n "$preset" ]; then
          printf "%-10s %12s %12s %7s %12s %12s %7s\n", "size", "ours tiles", "peer tiles",
                 "ratio", "ours whole", "peer whole", "ratio"
          for (k = 1; k <= n; k++) {
-           s = size[k]
            a = med(1, k); b = med(2, k); c = med(3, k); d = med(4, k)
            # (Parenthesised: a bare > in print arguments is a redirection.)
-           printf "%-10s %12.1f %12.1f %6.2fx %12.1f %12.1f %6.2fx\n", s, a, b,
+           printf "%-10s %12.1f %12.1f %6.2fx %12.1f %12.1f %6.2fx\n", size[k], a, b,
                   (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0)
          }
        }' rounds="$rounds" $files
@@ -318,9 +317,9 @@ all_theirs=
 per_round=
 r=1
 while [ "$r" -le "$rounds" ]; do
-  ours=$(run_side seconds_per_step "inceptionist (round $r)" \
+  ours=$(run_side "inceptionist (round $r)" \
            "$cli" bench --size "$size" --layers "$layers" --steps "$steps") || exit 1
-  theirs=$(run_side seconds_per_step "pytorch (round $r)" \
+  theirs=$(run_side "pytorch (round $r)" \
              "$python" "$root/scripts/reference/torch_bench.py" --size "$size" \
              --layers "$layers" --steps "$steps" --model-dir "$model_dir" \
              --device "$peer_device") || exit 1
