@@ -23,7 +23,9 @@
 # octave instead of the recipe's 100: a shorter check.
 # --profile instead prints the step's time per kind of layer on both sides
 # (ours from Vulkan timestamps, the peer's from torch.profiler), side by
-# side: where the gap is.
+# side: where the gap is; then this CPU's peak GFLOPS for 256-bit
+# multiplies and adds (what lavapipe's JIT emits) and for fused
+# multiply-adds (what oneDNN uses), from BUILD_DIR/scripts/cpu-peak.
 # --peer-device cuda runs the PyTorch peer on the GPU (torch with CUDA):
 # the peer to compare with where ours runs on a GPU. The default is the
 # CPU, with 2 threads.
@@ -286,7 +288,8 @@ if [ -n "$profile" ]; then
   run_logged pytorch "$log" "$python" "$root/scripts/reference/torch_bench.py" --profile \
     --size "$size" --layers "$layers" --steps "$steps" --model-dir "$model_dir" \
     --device "$peer_device"
-  echo "size $size, layers $layers, $steps steps: ms a step per kind"
+  echo "size $size, layers $layers, $steps steps: ms a step per kind, and our GFLOPS"
+  echo "(GFLOPS of the direct convolution's work: above the CPU's peak where Winograd saves work)"
   # Ours: '  NAME  ms share% GFLOP GFLOPS dispatches' in the per-kind table; the peer:
   # '  NAME  ms share%'. Names have spaces: the numbers are the last fields.
   awk 'FNR == 1 { side++ }
@@ -296,19 +299,27 @@ if [ -n "$profile" ]; then
          name = $1; for (i = 2; i <= n; i++) name = name " " $i
          if (!(name in seen)) { seen[name] = 1; order[++count] = name }
          ms[side, name] = $(n + 1)
+         if (side == 1 && $(n + 4) > 0) gflops[name] = $(n + 4)
        }
        END {
-         printf "%-32s %10s %10s %7s\n", "kind", "ours", "pytorch", "ratio"
+         printf "%-32s %10s %10s %7s %12s\n", "kind", "ours", "pytorch", "ratio", "ours GFLOPS"
          for (k = 1; k <= count; k++) {
            name = order[k]; a = ms[1, name]; b = ms[2, name]
            ta += a; tb += b
-           printf "%-32s %10s %10s %7s\n", name, a == "" ? "-" : a, b == "" ? "-" : b,
-                  (a != "" && b > 0) ? sprintf("%.2fx", a / b) : ""
+           printf "%-32s %10s %10s %7s %12s\n", name, a == "" ? "-" : a, b == "" ? "-" : b,
+                  (a != "" && b > 0) ? sprintf("%.2fx", a / b) : "", gflops[name]
          }
          printf "%-32s %10.2f %10.2f %7.2fx\n", "sum of the rows", ta, tb, ta / tb
        }' "$ours_log" "$log"
   grep -E '^(seconds_per_step|# profile per kind)' "$ours_log" "$log" |
     sed "s|^$ours_log:|inceptionist: |; s|^$log:|pytorch: |"
+  # What this CPU can do, to read the GFLOPS column against: lavapipe's
+  # JIT emits multiplies and adds, oneDNN fused multiply-adds.
+  if [ -x "$build/scripts/cpu-peak" ]; then
+    "$build/scripts/cpu-peak" || echo "cpu peak: not measured"
+  else
+    echo "cpu peak: not measured (scripts/cpu-peak.c is built on x86-64 only)"
+  fi
   exit 0
 fi
 
