@@ -318,7 +318,7 @@ if [ -n "$profile" ]; then
   if [ -x "$build/scripts/cpu-peak" ]; then
     "$build/scripts/cpu-peak" || echo "cpu peak: not measured"
   else
-    echo "cpu peak: not measured (scripts/cpu-peak.c is built on x86-64 only)"
+    echo "cpu peak: not measured (no $build/scripts/cpu-peak: it is built on x86-64 only)"
   fi
   exit 0
 fi

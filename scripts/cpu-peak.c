@@ -57,7 +57,8 @@ seconds_now (void)
 #define ADD(i) v##i = _mm256_add_ps (v##i, term);
 #define FMA(i) v##i = _mm256_fmadd_ps (v##i, factor, term);
 
-/* 6 chains of multiplies and 6 of adds: 12 operations of 8 lanes a round. */
+/* 6 chains of multiplies and 6 of adds: 12 operations of 8 lanes, 96
+ * flops, a round. */
 static void *
 run_mul_add (void *result)
 {
@@ -72,7 +73,8 @@ run_mul_add (void *result)
   return NULL;
 }
 
-/* 12 chains of fused multiply-adds: 12 operations (24 flops) of 8 lanes. */
+/* 12 chains of fused multiply-adds: 12 operations of 8 lanes, 192 flops,
+ * a round. */
 static void *
 run_fma (void *result)
 {
@@ -92,9 +94,18 @@ measure (void *(*body) (void *), double flops_per_round, int threads)
 {
   pthread_t *ids = calloc (threads, sizeof *ids);
   float (*results)[8] = calloc (threads, sizeof *results);
+  if (!ids || !results)
+    {
+      fprintf (stderr, "cpu-peak: out of memory\n");
+      exit (1);
+    }
   double start = seconds_now ();
   for (int t = 0; t < threads; t++)
-    pthread_create (&ids[t], NULL, body, results[t]);
+    if (pthread_create (&ids[t], NULL, body, results[t]) != 0)
+      {
+        fprintf (stderr, "cpu-peak: cannot start thread %d of %d\n", t + 1, threads);
+        exit (1);
+      }
   for (int t = 0; t < threads; t++)
     pthread_join (ids[t], NULL);
   double elapsed = seconds_now () - start;
