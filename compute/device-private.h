@@ -147,11 +147,44 @@ void     _inc_profile_after   (IncDevice *device);
 void     _inc_profile_collect (IncDevice *device);
 void     _inc_profile_clear   (IncDevice *device);
 
+/* Memory shared by many buffers (a pass's) on a CPU device (arena.c);
+ * all zero is empty. */
+typedef struct {
+  GArray       *chunks;
+  int           type;    /* their memory type */
+  VkDeviceSize  bytes;   /* bound to buffers, counted in memory_in_use */
+} IncArena;
+
 gboolean _inc_buffer_init     (IncDevice    *device,
                                IncBuffer    *buffer,
                                VkDeviceSize  size,
                                gboolean      texel_views,
                                GError      **error);
+/* As _inc_buffer_init, in arena's memory where it takes the buffer
+ * (_inc_arena_takes), else in memory of its own. Such a buffer is cleared
+ * as any other, before its arena. */
+gboolean _inc_buffer_init_in  (IncDevice    *device,
+                               IncArena     *arena,
+                               IncBuffer    *buffer,
+                               VkDeviceSize  size,
+                               gboolean      texel_views,
+                               GError      **error);
+/* arena.c. Asks the kernel for transparent huge pages on the whole 2 MiB
+ * pages of mapped memory. */
+void     _inc_advise_huge_pages (void *mapped, VkDeviceSize size);
+gboolean _inc_arena_takes     (IncDevice                  *device,
+                               int                         type,
+                               const VkMemoryRequirements *req);
+/* Binds buffer->buffer in the arena and sets its mapping and size. */
+gboolean _inc_arena_bind      (IncDevice                  *device,
+                               IncArena                   *arena,
+                               IncBuffer                  *buffer,
+                               int                         type,
+                               const VkMemoryRequirements *req,
+                               GError                    **error);
+/* Frees the arena's memory; its buffers must be cleared first. */
+void     _inc_arena_clear     (IncDevice    *device,
+                               IncArena     *arena);
 /* A buffer for convolution weights: only the RGBA view, of RGBA16F texels
  * (8 bytes each) when device->half_weights, else RGBA32F (16 bytes). */
 gboolean _inc_buffer_init_weights (IncDevice    *device,

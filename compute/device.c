@@ -1,7 +1,6 @@
 /* device.c: choosing and opening a Vulkan device, and the buffer and
  * submission helpers. */
 #include <string.h>
-#include <sys/mman.h>
 
 #include "compute/device-private.h"
 #include "compute/engine-kernels.h"
@@ -565,12 +564,13 @@ out:
   return FALSE;
 }
 
-/* Creates buffer->buffer and binds it to new memory of the first type in
- * `prefs` (property sets, ending with 0) that the buffer accepts. Returns
+/* Creates buffer->buffer and binds it to memory of the first type in
+ * `prefs` (property sets, ending with 0) that the buffer accepts: in the
+ * arena where it takes the buffer, else new memory of its own. Returns
  * that type, or -1 (error set; the caller clears the buffer). */
 static int
 create_bound (IncDevice *device, IncBuffer *buffer, VkDeviceSize size, VkBufferUsageFlags usage,
-              const VkMemoryPropertyFlags *prefs, GError **error)
+              const VkMemoryPropertyFlags *prefs, IncArena *arena, GError **error)
 {
   VkMemoryRequirements req;
   int type = -1;
@@ -592,6 +592,8 @@ create_bound (IncDevice *device, IncBuffer *buffer, VkDeviceSize size, VkBufferU
                    (guint64) size);
       return -1;
     }
+  if (arena != NULL && _inc_arena_takes (device, type, &req))
+    return _inc_arena_bind (device, arena, buffer, type, &req, error) ? type : -1;
   VkMemoryAllocateInfo alloc = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
     .allocationSize = req.size,
@@ -605,34 +607,16 @@ out:
   return -1;
 }
 
-/* On a CPU device (lavapipe) mapped memory is the memory the shaders use,
- * and each new pass's first step pays for first touching it: where the
- * kernel's transparent huge pages are in "madvise" mode, 4 KiB pages
- * unless asked. Asked for 2 MiB pages, a first 512-px step took 0.82-1.09
- * s instead of 1.05-1.47, and the tf-tutorial preset at 2 steps an octave
- * (five new passes) 6.9-8.9 s instead of 9.2-11.7, alternated runs on a
- * 2-core EPYC; later steps ran within the noise, and the peak resident
- * memory was the same. Only whole 2 MiB pages inside the buffer are
- * advised; advice that fails changes nothing. */
-static void
-advise_huge_pages (void *mapped, VkDeviceSize size)
-{
-#ifdef MADV_HUGEPAGE  /* Linux */
-  const guintptr huge = 2 << 20;
-  guintptr start = ((guintptr) mapped + huge - 1) & ~(huge - 1);
-  guintptr end = ((guintptr) mapped + size) & ~(huge - 1);
-
-  if (end > start)
-    madvise ((void *) start, end - start, MADV_HUGEPAGE);
-#else
-  (void) mapped;
-  (void) size;
-#endif
-}
-
 gboolean
 _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
                   gboolean texel_views, GError **error)
+{
+  return _inc_buffer_init_in (device, NULL, buffer, size, texel_views, error);
+}
+
+gboolean
+_inc_buffer_init_in (IncDevice *device, IncArena *arena, IncBuffer *buffer, VkDeviceSize size,
+                     gboolean texel_views, GError **error)
 {
   /* Mapped where host reads are cheap (choose_transfers); else plain
    * device-local memory, or host memory on a device with none. */
@@ -657,19 +641,21 @@ _inc_buffer_init (IncDevice *device, IncBuffer *buffer, VkDeviceSize size,
                        VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
                        VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
                        VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                       prefs, error);
+                       prefs, arena, error);
   if (type < 0)
     goto out;
   device->memory_in_use += buffer->size;
   device->memory_peak = MAX (device->memory_peak, device->memory_in_use);
 
-  if (!device->staged_transfers &&
+  /* (An arena's buffers are mapped already.) On a CPU device the shaders
+   * touch this memory first: huge pages make that much cheaper (arena.c). */
+  if (buffer->mapped == NULL && !device->staged_transfers &&
       (device->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
     {
       CHECK (vkMapMemory (device->device, buffer->memory, 0, VK_WHOLE_SIZE, 0, &buffer->mapped),
              error);
       if (device->is_cpu)
-        advise_huge_pages (buffer->mapped, buffer->size);
+        _inc_advise_huge_pages (buffer->mapped, buffer->size);
     }
 
   if (texel_views)
@@ -746,7 +732,7 @@ staging_init (IncDevice *device, VkDeviceSize size, GError **error)
 
   if (create_bound (device, staging, size,
                     VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                    host, error) < 0)
+                    host, NULL, error) < 0)
     goto out;
   CHECK (vkMapMemory (device->device, staging->memory, 0, VK_WHOLE_SIZE, 0, &staging->mapped),
          error);

@@ -23,6 +23,7 @@ struct _IncPass {
   IncBuffer  *grads;
   IncBuffer  *argmax;     /* per max pool: where each maximum was */
   IncBuffer   seed;       /* uploaded seeds (guided objectives) */
+  IncArena    arena;      /* memory of acts, grads and argmax (CPU devices) */
   /* Per node: its forward, and its backward-data, convolution runs as
    * Winograd (winograd.h), through the network's scratch buffers. */
   gboolean   *winograd_forward;

@@ -281,13 +281,13 @@ inc_pass_new (IncNetwork *network, int height, int width,
       VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->stride * sizeof (float);
 
       if (pass->needed[i] && model->nodes[i].op == INC_OP_MAXPOOL &&
-          !_inc_buffer_init (pass->device, &pass->argmax[i],
-                             (VkDeviceSize) v->h * v->w * v->c * sizeof (float), TRUE, error))
+          !_inc_buffer_init_in (pass->device, &pass->arena, &pass->argmax[i],
+                                (VkDeviceSize) v->h * v->w * v->c * sizeof (float), TRUE, error))
         return NULL;
       if (!pass->needed[i] || v->root != (int) i)
         continue;
-      if (!_inc_buffer_init (pass->device, &pass->acts[i], bytes, TRUE, error) ||
-          !_inc_buffer_init (pass->device, &pass->grads[i], bytes, TRUE, error))
+      if (!_inc_buffer_init_in (pass->device, &pass->arena, &pass->acts[i], bytes, TRUE, error) ||
+          !_inc_buffer_init_in (pass->device, &pass->arena, &pass->grads[i], bytes, TRUE, error))
         return NULL;
     }
   return g_steal_pointer (&pass);
@@ -335,6 +335,7 @@ inc_pass_free (IncPass *pass)
     }
   if (pass->seed.buffer)
     _inc_buffer_clear (pass->device, &pass->seed);
+  _inc_arena_clear (pass->device, &pass->arena);
   g_free (pass->winograd_forward);
   g_free (pass->winograd_backward);
   g_free (pass->col2im_backward);
