@@ -89,7 +89,9 @@ void        inc_pass_free            (IncPass        *pass);
  * once. The memory of a new pass is committed page by page at its first
  * write, which made the first step at a new size 150-200 ms slower than
  * the next on lavapipe; a caller that knows the size ahead (the studio,
- * on opening an image) pays that here, in the background. */
+ * on opening an image) pays that here, in the background. Where the
+ * device's memory is the host's, the host writes it, a share on each
+ * processor. */
 gboolean    inc_pass_prepare         (IncPass        *pass,
                                       GError        **error);
 gboolean    inc_pass_set_input       (IncPass        *pass,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "compute/pass-private.h"
+#include "compute/threads.h"
 
 gboolean
 _inc_pass_invalid (GError **error, const char *format, ...)
@@ -293,11 +294,47 @@ inc_pass_new (IncNetwork *network, int height, int width,
   return g_steal_pointer (&pass);
 }
 
-static void
-fill (IncPass *pass, const IncBuffer *buffer)
+/* The buffers inc_pass_prepare writes. */
+static GPtrArray *
+prepared_buffers (IncPass *pass)
 {
-  if (buffer->buffer != VK_NULL_HANDLE)
-    vkCmdFillBuffer (pass->device->command_buffer, buffer->buffer, 0, VK_WHOLE_SIZE, 0);
+  GPtrArray *all = g_ptr_array_new ();
+
+  for (guint i = 0; i < pass->n_nodes; i++)
+    {
+      g_ptr_array_add (all, &pass->acts[i]);
+      g_ptr_array_add (all, &pass->grads[i]);
+      g_ptr_array_add (all, &pass->argmax[i]);
+    }
+  g_ptr_array_add (all, &pass->seed);
+  for (int i = 0; i < INC_N_SCRATCH; i++)
+    g_ptr_array_add (all, &pass->network->scratch[i]);
+  return all;
+}
+
+/* A share of the host's clear: bytes [from, to) of the buffers end to
+ * end. */
+typedef struct {
+  GPtrArray    *buffers;
+  VkDeviceSize  from, to;
+} ClearShare;
+
+static gpointer
+clear_share (gpointer data)
+{
+  ClearShare *share = data;
+  VkDeviceSize at = 0;
+
+  for (guint i = 0; i < share->buffers->len && at < share->to; i++)
+    {
+      const IncBuffer *b = g_ptr_array_index (share->buffers, i);
+      VkDeviceSize lo = MAX (at, share->from), hi = MIN (at + b->size, share->to);
+
+      if (b->mapped != NULL && lo < hi)
+        memset ((guint8 *) b->mapped + (lo - at), 0, hi - lo);
+      at += b->size;
+    }
+  return NULL;
 }
 
 gboolean
@@ -305,17 +342,38 @@ inc_pass_prepare (IncPass *pass, GError **error)
 {
   g_return_val_if_fail (pass != NULL, FALSE);
 
+  g_autoptr (GPtrArray) buffers = prepared_buffers (pass);
+  gboolean mapped = TRUE;
+  VkDeviceSize total = 0;
+
+  for (guint i = 0; i < buffers->len; i++)
+    {
+      const IncBuffer *b = g_ptr_array_index (buffers, i);
+      mapped = mapped && (b->buffer == VK_NULL_HANDLE || b->mapped != NULL);
+      total += b->size;
+    }
+  /* Where the device's memory is the host's (lavapipe), the host writes
+   * it, on every processor: the first touch of new memory is most of the
+   * cost, and the device's clear runs on one thread. */
+  if (mapped && pass->device->is_cpu)
+    {
+      ClearShare shares[INC_MAX_SHARES];
+      guint n = _inc_share_count ();
+
+      for (guint k = 0; k < n; k++)
+        shares[k] = (ClearShare) { buffers, total * k / n, total * (k + 1) / n };
+      _inc_run_shares ("inceptionist clear", clear_share, shares, sizeof shares[0], n);
+      return TRUE;
+    }
+
   if (!_inc_device_begin (pass->device, error))
     return FALSE;
-  for (guint i = 0; i < pass->n_nodes; i++)
+  for (guint i = 0; i < buffers->len; i++)
     {
-      fill (pass, &pass->acts[i]);
-      fill (pass, &pass->grads[i]);
-      fill (pass, &pass->argmax[i]);
+      const IncBuffer *b = g_ptr_array_index (buffers, i);
+      if (b->buffer != VK_NULL_HANDLE)
+        vkCmdFillBuffer (pass->device->command_buffer, b->buffer, 0, VK_WHOLE_SIZE, 0);
     }
-  fill (pass, &pass->seed);
-  for (int i = 0; i < INC_N_SCRATCH; i++)
-    fill (pass, &pass->network->scratch[i]);
   return _inc_device_submit (pass->device, error);
 }
 

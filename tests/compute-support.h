@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdio.h>
 #include "compute/engine.h"
 
 static inline IncDevice *
@@ -24,3 +25,40 @@ test_open_device (gboolean naive_kernels)
     }
   return device;
 }
+
+/* Whether the kernel has transparent huge pages and /proc/self/smaps to
+ * show them; the test is skipped if not. */
+static inline gboolean
+test_have_huge_pages (void)
+{
+  if (!g_file_test ("/sys/kernel/mm/transparent_hugepage/enabled", G_FILE_TEST_EXISTS) ||
+      !g_file_test ("/proc/self/smaps", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this kernel has no transparent huge pages");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The VmFlags of the mapping that holds address `at`, from
+ * /proc/self/smaps; NULL if none does. */
+static inline char *
+test_vm_flags_at (guintptr at)
+{
+  g_autofree char *smaps = NULL;
+  gboolean inside = FALSE;
+
+  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      unsigned long start, end;
+      char dash;
+      if (sscanf (lines[i], "%lx%c%lx ", &start, &dash, &end) == 3 && dash == '-')
+        inside = start <= at && at < end;
+      else if (inside && g_str_has_prefix (lines[i], "VmFlags:"))
+        return g_strdup (lines[i]);
+    }
+  return NULL;
+}
+

@@ -108,6 +108,32 @@ test_layout (void)
   g_assert_cmpuint (inc_device_memory_in_use (device), ==, before);
 }
 
+/* The kernel marks a chunk's range advised for huge pages ("hg"). */
+static void
+test_huge_pages (void)
+{
+  g_autoptr (IncDevice) device = test_open_device (FALSE);
+  g_autoptr (GError) error = NULL;
+  IncArena arena = { 0 };
+  IncBuffer buffer;
+
+  if (device == NULL || !test_have_huge_pages ())
+    return;
+  if (!device->is_cpu)
+    {
+      g_test_skip ("arenas are for CPU devices");
+      return;
+    }
+  g_assert_true (_inc_buffer_init_in (device, &arena, &buffer, 1 * MIB, TRUE, &error));
+  g_assert_no_error (error);
+  g_autofree char *flags = test_vm_flags_at ((guintptr) buffer.mapped);
+  g_test_message ("%s", flags);
+  g_assert_nonnull (flags);
+  g_assert_nonnull (strstr (flags, " hg"));
+  _inc_buffer_clear (device, &buffer);
+  _inc_arena_clear (device, &arena);
+}
+
 /* Buffers copied through staging are not the host's memory: no arena. */
 static void
 test_staged_device (void)
@@ -136,6 +162,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/arena/layout", test_layout);
+  g_test_add_func ("/arena/huge-pages", test_huge_pages);
   g_test_add_func ("/arena/staged-device", test_staged_device);
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compute/dream-gradient.h"
+#include "compute/pass-private.h"
 #include "compute/step.h"
 #include "core/dream.h"
 #include "core/dream-tiles.h"
@@ -588,30 +589,58 @@ test_prepare (void)
   g_assert_true (memcmp (a->data, b->data, sizeof (float) * 141 * 109 * 3) == 0);
 }
 
-/* The VmFlags of the mapping that holds address `at`, from
- * /proc/self/smaps; NULL if none does. */
-static char *
-vm_flags_at (guintptr at)
+/* inc_pass_prepare writes every buffer of the pass (on a CPU device the
+ * host does, a share on each processor): each is zero after it, whatever
+ * it held. */
+static void
+test_pass_prepare_clears (void)
 {
-  g_autofree char *smaps = NULL;
-  gboolean inside = FALSE;
+  Engine *e = engine_get ();
+  g_autoptr (GError) error = NULL;
+  static const char *const layers[] = { "mixed3", NULL };
 
-  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL));
-  g_auto (GStrv) lines = g_strsplit (smaps, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  if (e == NULL)
+    return;
+  g_autoptr (IncPass) pass = inc_pass_new (e->network, 97, 131, layers, &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) buffers = g_ptr_array_new ();
+  for (guint i = 0; i < pass->n_nodes; i++)
     {
-      unsigned long start, end;
-      char dash;
-      if (sscanf (lines[i], "%lx%c%lx ", &start, &dash, &end) == 3 && dash == '-')
-        inside = start <= at && at < end;
-      else if (inside && g_str_has_prefix (lines[i], "VmFlags:"))
-        return g_strdup (lines[i]);
+      g_ptr_array_add (buffers, &pass->acts[i]);
+      g_ptr_array_add (buffers, &pass->grads[i]);
+      g_ptr_array_add (buffers, &pass->argmax[i]);
     }
-  return NULL;
+  VkDeviceSize total = 0;
+  for (guint i = 0; i < buffers->len; i++)
+    {
+      IncBuffer *b = g_ptr_array_index (buffers, i);
+      if (b->buffer == VK_NULL_HANDLE)
+        continue;
+      g_autofree guint8 *junk = g_malloc (b->size);
+      memset (junk, 0x5a, b->size);
+      g_assert_true (_inc_buffer_upload (e->device, b, 0, junk, b->size, &error));
+      total += b->size;
+    }
+  g_assert_cmpuint (total, >, 0);
+
+  g_assert_true (inc_pass_prepare (pass, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < buffers->len; i++)
+    {
+      IncBuffer *b = g_ptr_array_index (buffers, i);
+      if (b->buffer == VK_NULL_HANDLE)
+        continue;
+      g_autofree guint8 *back = g_malloc (b->size);
+      g_assert_true (_inc_buffer_download (e->device, b, 0, back, b->size, &error));
+      for (VkDeviceSize k = 0; k < b->size; k++)
+        if (back[k] != 0)
+          g_error ("buffer %u byte %" G_GUINT64_FORMAT " is %u after the prepare", i,
+                   (guint64) k, back[k]);
+    }
 }
 
 /* On a CPU device mapped memory is advised for transparent huge pages
- * (compute/device.c): the kernel marks the advised range "hg". */
+ * (compute/arena.c): the kernel marks the advised range "hg". */
 static void
 test_huge_pages (void)
 {
@@ -625,19 +654,15 @@ test_huge_pages (void)
       g_test_skip ("huge pages are advised for a CPU device's mapped memory only");
       return;
     }
-  if (!g_file_test ("/sys/kernel/mm/transparent_hugepage/enabled", G_FILE_TEST_EXISTS) ||
-      !g_file_test ("/proc/self/smaps", G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("this kernel has no transparent huge pages");
-      return;
-    }
+  if (!test_have_huge_pages ())
+    return;
   /* 1024 x 1024 x 3 floats: 12 MiB, whole 2 MiB pages inside. */
   IncStepImage *s = _inc_step_image_new (device, 1024, 1024, &error);
   g_assert_no_error (error);
   g_assert_nonnull (s->image.mapped);
   const guintptr huge = 2 << 20;
   guintptr at = ((guintptr) s->image.mapped + huge - 1) & ~(huge - 1);
-  g_autofree char *flags = vm_flags_at (at);
+  g_autofree char *flags = test_vm_flags_at (at);
   g_test_message ("%s", flags);
   g_assert_nonnull (flags);
   g_assert_nonnull (strstr (flags, " hg"));
@@ -767,6 +792,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/device-step/dream/max-loss", test_dream_max_loss);
   g_test_add_func ("/device-step/dream/prepare", test_prepare);
+  g_test_add_func ("/device-step/pass/prepare-clears", test_pass_prepare_clears);
   g_test_add_func ("/device-step/dream/cancel", test_dream_cancel);
   int status = g_test_run ();
   engine_clear (&shared_engine);
