@@ -153,6 +153,7 @@ typedef struct {
   GArray       *chunks;
   int           type;    /* their memory type */
   VkDeviceSize  bytes;   /* bound to buffers, counted in memory_in_use */
+  VkDeviceSize  planned; /* announced by _inc_arena_plan */
 } IncArena;
 
 gboolean _inc_buffer_init     (IncDevice    *device,
@@ -175,6 +176,11 @@ void     _inc_advise_huge_pages (void *mapped, VkDeviceSize size);
 gboolean _inc_arena_takes     (IncDevice                  *device,
                                int                         type,
                                const VkMemoryRequirements *req);
+/* Announces a buffer of `size` bytes that the arena may get, so that its
+ * chunks are sized to what it will hold; an arena with no plan makes
+ * chunks of 64 MiB. */
+void     _inc_arena_plan      (IncArena     *arena,
+                               VkDeviceSize  size);
 /* Binds buffer->buffer in the arena and sets its mapping and size. */
 gboolean _inc_arena_bind      (IncDevice                  *device,
                                IncArena                   *arena,

@@ -224,6 +224,38 @@ _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncCo
                       dst, mask, p);
 }
 
+/* Node i's buffers, in the pass's arena: its activation and gradient if
+ * it is a root, its choices if it is a max pool. Announced to the arena
+ * (make FALSE), or made. */
+static gboolean
+node_buffers (IncPass *pass, guint i, gboolean make, GError **error)
+{
+  const View *v = &pass->views[i];
+  /* A root's stride is its own channels, or its siblings' too. */
+  VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->stride * sizeof (float);
+  VkDeviceSize choices = (VkDeviceSize) v->h * v->w * v->c * sizeof (float);
+  gboolean pool = pass->needed[i] && pass->network->model->nodes[i].op == INC_OP_MAXPOOL;
+  gboolean root = pass->needed[i] && v->root == (int) i;
+
+  if (!make)
+    {
+      if (pool)
+        _inc_arena_plan (&pass->arena, choices);
+      if (root)
+        {
+          _inc_arena_plan (&pass->arena, bytes);
+          _inc_arena_plan (&pass->arena, bytes);
+        }
+      return TRUE;
+    }
+  return (!pool ||
+          _inc_buffer_init_in (pass->device, &pass->arena, &pass->argmax[i], choices, TRUE,
+                               error)) &&
+         (!root ||
+          (_inc_buffer_init_in (pass->device, &pass->arena, &pass->acts[i], bytes, TRUE, error) &&
+           _inc_buffer_init_in (pass->device, &pass->arena, &pass->grads[i], bytes, TRUE, error)));
+}
+
 IncPass *
 inc_pass_new (IncNetwork *network, int height, int width,
               const char *const *layers, GError **error)
@@ -275,22 +307,12 @@ inc_pass_new (IncNetwork *network, int height, int width,
       !plan_col2im (pass, error))
     return NULL;
 
+  /* Every buffer's size first, so that the arena's memory fits them. */
   for (guint i = 0; i < pass->n_nodes; i++)
-    {
-      const View *v = &pass->views[i];
-      /* A root's stride is its own channels, or its siblings' too. */
-      VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->stride * sizeof (float);
-
-      if (pass->needed[i] && model->nodes[i].op == INC_OP_MAXPOOL &&
-          !_inc_buffer_init_in (pass->device, &pass->arena, &pass->argmax[i],
-                                (VkDeviceSize) v->h * v->w * v->c * sizeof (float), TRUE, error))
-        return NULL;
-      if (!pass->needed[i] || v->root != (int) i)
-        continue;
-      if (!_inc_buffer_init_in (pass->device, &pass->arena, &pass->acts[i], bytes, TRUE, error) ||
-          !_inc_buffer_init_in (pass->device, &pass->arena, &pass->grads[i], bytes, TRUE, error))
-        return NULL;
-    }
+    node_buffers (pass, i, FALSE, NULL);
+  for (guint i = 0; i < pass->n_nodes; i++)
+    if (!node_buffers (pass, i, TRUE, error))
+      return NULL;
   return g_steal_pointer (&pass);
 }
 

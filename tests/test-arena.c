@@ -1,7 +1,8 @@
 /* test-arena.c: a pass's buffers in an arena on a CPU device (arena.c):
  * laid side by side from 2 MiB boundaries, each where both the device and
- * the host see it, counted in the device's memory, and none on devices
- * whose buffers are not mapped. Needs the private buffer helpers. */
+ * the host see it, counted in the device's memory, in chunks sized to the
+ * plan, and none on devices whose buffers are not mapped. Needs the
+ * private buffer helpers. */
 #include <glib.h>
 #include <string.h>
 
@@ -108,6 +109,41 @@ test_layout (void)
   g_assert_cmpuint (inc_device_memory_in_use (device), ==, before);
 }
 
+/* With a plan, a chunk holds what was announced and little more: the
+ * announced buffers share one, and one more buffer needs another. */
+static void
+test_planned (void)
+{
+  g_autoptr (IncDevice) device = test_open_device (FALSE);
+  g_autoptr (GError) error = NULL;
+  IncArena arena = { 0 };
+  IncBuffer buffers[4];
+
+  if (device == NULL)
+    return;
+  if (!device->is_cpu)
+    {
+      g_test_skip ("arenas are for CPU devices");
+      return;
+    }
+  for (guint i = 0; i < 3; i++)
+    _inc_arena_plan (&arena, 5 * MIB);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (_inc_buffer_init_in (device, &arena, &buffers[i], 5 * MIB, TRUE, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (arena.chunks->len, ==, 1);
+  /* 15 MiB planned: a chunk of 16 MiB, which a fourth 5 MiB cannot join. */
+  g_assert_true (_inc_buffer_init_in (device, &arena, &buffers[3], 5 * MIB, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (arena.chunks->len, ==, 2);
+  g_assert_cmpuint ((guintptr) buffers[3].mapped % (2 * MIB), ==, 0);
+  for (guint i = 0; i < 4; i++)
+    _inc_buffer_clear (device, &buffers[i]);
+  _inc_arena_clear (device, &arena);
+}
+
 /* The kernel marks a chunk's range advised for huge pages ("hg"). */
 static void
 test_huge_pages (void)
@@ -162,6 +198,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/arena/layout", test_layout);
+  g_test_add_func ("/arena/planned", test_planned);
   g_test_add_func ("/arena/huge-pages", test_huge_pages);
   g_test_add_func ("/arena/staged-device", test_staged_device);
   return g_test_run ();
