@@ -2,15 +2,17 @@
  * carved out of a few large allocations laid on 2 MiB boundaries.
  *
  * There device memory is the process's memory, and a new pass (a new
- * octave's size, a new tile shape) pays for first touching its buffers.
- * In 4 KiB pages that touch is slow: a 500 x 333 pass's buffers, about
- * 160 MiB, took 0.26 to 0.49 s to clear on a 2-core AMD EPYC, where the
- * same memory in 2 MiB pages takes about 10 ms. The kernel gives those
- * (transparent huge pages) only to whole, aligned 2 MiB pages, and only
- * where asked when it is in "madvise" mode, as on the dev machines; most
- * of a pass's buffers, 0.5 to 10 MiB each in an allocation of its own,
- * hold few whole pages or none. In an arena the buffers lie side by side
- * from a 2 MiB boundary, all of it advised. */
+ * octave's size, a new tile shape) pays for first touching its buffers,
+ * which can be much cheaper in 2 MiB pages: on a 2-core AMD EPYC a C loop
+ * first touched 157 MiB in 62 to 437 ms in 4 KiB pages and in 10 ms in
+ * 2 MiB ones (not everywhere: see inc_pass_prepare). The kernel gives
+ * those (transparent huge pages) only to whole, aligned 2 MiB pages, and
+ * only where asked when it is in "madvise" mode, as on the dev machines;
+ * most of a pass's buffers, 0.5 to 10 MiB each in an allocation of its
+ * own, hold few whole pages or none. In an arena the buffers lie side by
+ * side from a 2 MiB boundary, all of it advised. Five-octave dreams of 2
+ * steps an octave, where set-up weighs most, took 0.5 to 1.6 s less in 5
+ * alternated pairs (docs/performance.md, First touch). */
 #include <string.h>
 #include <sys/mman.h>
 
