@@ -33,6 +33,7 @@
 
 typedef struct {
   VkDeviceMemory memory;
+  int            type;    /* its memory type */
   guint8        *mapped;  /* the allocation's start */
   VkDeviceSize   next;    /* offset of the first free byte */
   VkDeviceSize   end;     /* offset past the last usable byte */
@@ -90,7 +91,7 @@ static Chunk *
 new_chunk (IncDevice *device, IncArena *arena, int type, VkDeviceSize at_least,
            GError **error)
 {
-  Chunk chunk = { VK_NULL_HANDLE, NULL, 0, 0 };
+  Chunk chunk = { VK_NULL_HANDLE, type, NULL, 0, 0 };
   void *mapped = NULL;
   VkDeviceSize bytes = CHUNK_BYTES;
 
@@ -109,7 +110,7 @@ new_chunk (IncDevice *device, IncArena *arena, int type, VkDeviceSize at_least,
   CHECK (vkAllocateMemory (device->device, &alloc, NULL, &chunk.memory), error);
   CHECK (vkMapMemory (device->device, chunk.memory, 0, VK_WHOLE_SIZE, 0, &mapped), error);
   chunk.mapped = mapped;
-  chunk.next = (((guintptr) mapped + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) - (guintptr) mapped;
+  chunk.next = align_up ((guintptr) mapped, HUGE_PAGE) - (guintptr) mapped;
   chunk.end = chunk.next + bytes;
   _inc_advise_huge_pages (chunk.mapped + chunk.next, bytes);
 
@@ -138,17 +139,9 @@ _inc_arena_bind (IncDevice                  *device,
    * network's layers, so earlier chunks' gaps are not worth searching. */
   if (arena->chunks != NULL && arena->chunks->len > 0)
     chunk = &g_array_index (arena->chunks, Chunk, arena->chunks->len - 1);
-  if (chunk == NULL || arena->type != type ||
+  if (chunk == NULL || chunk->type != type ||
       align_up (chunk->next, req->alignment) + req->size > chunk->end)
     {
-      /* One memory type an arena: a pass's buffers all have the same. */
-      if (chunk != NULL && arena->type != type)
-        {
-          g_set_error (error, INC_ENGINE_ERROR, INC_ENGINE_ERROR_FAILED,
-                       "buffers of two memory types in one arena");
-          return FALSE;
-        }
-      arena->type = type;
       chunk = new_chunk (device, arena, type, req->size, error);
       if (chunk == NULL)
         return FALSE;

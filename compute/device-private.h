@@ -151,7 +151,6 @@ void     _inc_profile_clear   (IncDevice *device);
  * all zero is empty. */
 typedef struct {
   GArray       *chunks;
-  int           type;    /* their memory type */
   VkDeviceSize  bytes;   /* bound to buffers, counted in memory_in_use */
   VkDeviceSize  planned; /* announced by _inc_arena_plan */
 } IncArena;

@@ -224,36 +224,19 @@ _inc_pass_record_conv (IncPass *pass, guint node, gboolean backward, const IncCo
                       dst, mask, p);
 }
 
-/* Node i's buffers, in the pass's arena: its activation and gradient if
- * it is a root, its choices if it is a max pool. Announced to the arena
- * (make FALSE), or made. */
-static gboolean
-node_buffers (IncPass *pass, guint i, gboolean make, GError **error)
+/* The sizes of node i's buffers, 0 where it has none: its activation and
+ * gradient (each `bytes`) if it is a root, its choices if it is a max
+ * pool. */
+static void
+node_buffer_sizes (IncPass *pass, guint i, VkDeviceSize *bytes, VkDeviceSize *choices)
 {
   const View *v = &pass->views[i];
-  /* A root's stride is its own channels, or its siblings' too. */
-  VkDeviceSize bytes = (VkDeviceSize) v->h * v->w * v->stride * sizeof (float);
-  VkDeviceSize choices = (VkDeviceSize) v->h * v->w * v->c * sizeof (float);
   gboolean pool = pass->needed[i] && pass->network->model->nodes[i].op == INC_OP_MAXPOOL;
   gboolean root = pass->needed[i] && v->root == (int) i;
 
-  if (!make)
-    {
-      if (pool)
-        _inc_arena_plan (&pass->arena, choices);
-      if (root)
-        {
-          _inc_arena_plan (&pass->arena, bytes);
-          _inc_arena_plan (&pass->arena, bytes);
-        }
-      return TRUE;
-    }
-  return (!pool ||
-          _inc_buffer_init_in (pass->device, &pass->arena, &pass->argmax[i], choices, TRUE,
-                               error)) &&
-         (!root ||
-          (_inc_buffer_init_in (pass->device, &pass->arena, &pass->acts[i], bytes, TRUE, error) &&
-           _inc_buffer_init_in (pass->device, &pass->arena, &pass->grads[i], bytes, TRUE, error)));
+  /* A root's stride is its own channels, or its siblings' too. */
+  *bytes = root ? (VkDeviceSize) v->h * v->w * v->stride * sizeof (float) : 0;
+  *choices = pool ? (VkDeviceSize) v->h * v->w * v->c * sizeof (float) : 0;
 }
 
 IncPass *
@@ -308,11 +291,28 @@ inc_pass_new (IncNetwork *network, int height, int width,
     return NULL;
 
   /* Every buffer's size first, so that the arena's memory fits them. */
+  VkDeviceSize bytes, choices;
   for (guint i = 0; i < pass->n_nodes; i++)
-    node_buffers (pass, i, FALSE, NULL);
+    {
+      node_buffer_sizes (pass, i, &bytes, &choices);
+      if (choices > 0)
+        _inc_arena_plan (&pass->arena, choices);
+      if (bytes > 0)
+        {
+          _inc_arena_plan (&pass->arena, bytes);  /* the activation */
+          _inc_arena_plan (&pass->arena, bytes);  /* its gradient */
+        }
+    }
   for (guint i = 0; i < pass->n_nodes; i++)
-    if (!node_buffers (pass, i, TRUE, error))
-      return NULL;
+    {
+      node_buffer_sizes (pass, i, &bytes, &choices);
+      if ((choices > 0 && !_inc_buffer_init_in (pass->device, &pass->arena, &pass->argmax[i],
+                                                 choices, TRUE, error)) ||
+          (bytes > 0 &&
+           (!_inc_buffer_init_in (pass->device, &pass->arena, &pass->acts[i], bytes, TRUE, error) ||
+            !_inc_buffer_init_in (pass->device, &pass->arena, &pass->grads[i], bytes, TRUE, error))))
+        return NULL;
+    }
   return g_steal_pointer (&pass);
 }
 
