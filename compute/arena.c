@@ -60,12 +60,19 @@ _inc_advise_huge_pages (void *mapped, VkDeviceSize size)
 #endif
 }
 
+/* Whether a buffer of `size` bytes may share a chunk (see CHUNK_BYTES). */
+static gboolean
+fits_chunk (VkDeviceSize size)
+{
+  return size <= CHUNK_BYTES / 4;
+}
+
 gboolean
 _inc_arena_takes (IncDevice                  *device,
                   int                         type,
                   const VkMemoryRequirements *req)
 {
-  return device->is_cpu && !device->staged_transfers && req->size <= CHUNK_BYTES / 4 &&
+  return device->is_cpu && !device->staged_transfers && fits_chunk (req->size) &&
          req->alignment <= HUGE_PAGE &&
          (device->memory_props.memoryTypes[type].propertyFlags &
           VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) != 0;
@@ -77,7 +84,7 @@ _inc_arena_plan (IncArena     *arena,
 {
   /* As _inc_arena_takes will judge it (requirements round sizes up a
    * little). */
-  if (size <= CHUNK_BYTES / 4)
+  if (fits_chunk (size))
     arena->planned += size + PLAN_SLACK;
 }
 

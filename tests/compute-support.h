@@ -61,4 +61,3 @@ test_vm_flags_at (guintptr at)
     }
   return NULL;
 }
-
