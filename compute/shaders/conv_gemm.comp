@@ -130,11 +130,12 @@ void main ()
   // groups (a Winograd product of a small image) do not leave the rest of
   // a workgroup idle, which lavapipe runs all the same.
   int group = int(flat_group_id () * 16u + (gl_LocalInvocationID.x >> 3));
-  int batch = group / (pblocks * cblocks);
+  ivec2 batch_rest = div_mod (group, pblocks * cblocks);
+  int batch = batch_rest.x;
   // The 8 lanes of a group share it, so they leave together.
   if (batch >= p.batches)
     return;
-  ivec2 block = div_mod (group - batch * pblocks * cblocks, cblocks);
+  ivec2 block = div_mod (batch_rest.y, cblocks);
   int pb = block.x;
   int cb = block.y;
 
@@ -168,22 +169,24 @@ void main ()
   for (int j = 0; j < PIXELS; j++)
     acc[j] = vec4 (0.0);
 
-  for (int ky = p.tap_y0; ky < p.kh; ky += p.tap_step)
+  // dy and dx: the taps' input offsets, (k - tap0) / up, kept as
+  // counters (tap_step is a multiple of up).
+  for (int ky = p.tap_y0, dy = 0; ky < p.kh; ky += p.tap_step, dy += tap_in)
     {
       bool vy[NP];
       int iy[NP];
       for (int n = 0; n < NP; n++)
         {
-          iy[n] = sy[n] + (ky - p.tap_y0) / p.up;
+          iy[n] = sy[n] + dy;
           vy[n] = in_grid[n] && iy[n] >= 0 && iy[n] < p.in_h;
         }
-      for (int kx = p.tap_x0; kx < p.kw; kx += p.tap_step)
+      for (int kx = p.tap_x0, dx = 0; kx < p.kw; kx += p.tap_step, dx += tap_in)
         {
           bool v[NP];
           int a[NP];
           for (int n = 0; n < NP; n++)
             {
-              int ix = sx[n] + (kx - p.tap_x0) / p.up;
+              int ix = sx[n] + dx;
               v[n] = vy[n] && ix >= 0 && ix < p.in_w;
               // Invalid taps read texel 0 (always in range) and use zero.
               a[n] = v[n] ? (iy[n] * p.in_w + ix) * p.in_stride + in_off : 0;

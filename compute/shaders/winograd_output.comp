@@ -88,6 +88,9 @@ void main ()
 #endif
     }
   int t_end = min (at.x + TILES_PER_LANE, tiles);
+  // The tile's row and column, stepped along with t: lavapipe divides
+  // integers lane by lane.
+  ivec2 row_col = div_mod (at.x, p.tiles_w);
 
   for (int t = at.x; t < t_end; t++)
     {
@@ -101,7 +104,9 @@ void main ()
             m[j] = FETCH (scratch_index (i * TILE_IN + j, t, c));
           at_line (m, r[i]);
         }
-      int oy0 = (t / p.tiles_w) * TILE, ox0 = (t % p.tiles_w) * TILE;
+      int oy0 = row_col.x * TILE, ox0 = row_col.y * TILE;
+      if (++row_col.y == p.tiles_w)
+        row_col = ivec2 (row_col.x + 1, 0);
       VALUE y[TILE][TILE];  // [column][row]
       for (int j = 0; j < TILE; j++)
         {
