@@ -13,6 +13,7 @@ typedef struct {
   gint32 out_step, phase_y, phase_x, tap_y0, tap_x0, tap_step;  /* set by _inc_record_conv */
   gint32 batch_in, batch_out, batch_w;  /* _inc_record_conv_batched only */
   gint32 batches;                       /* set by record_gemm, at least 1 */
+  gint32 lane_zero;                     /* always 0 (conv_gemm.comp) */
   gint32 groups_x;
 } IncConvParams;
 

@@ -29,6 +29,9 @@ layout(push_constant) uniform ConvParams {
   // batch b of `batches` reads at in_off + b * batch_in, writes at
   // out_off + b * batch_out, with weights from w_off + b * batch_w.
   int batch_in, batch_out, batch_w, batches;
+  // Always 0: added to the source lanes of conv_gemm's shuffles, so that
+  // lavapipe's compiler sees a run-time lane index (conv_gemm.comp).
+  int lane_zero;
   int groups_x;  // workgroups along x, to flatten 2D dispatches
 } p;
 
